@@ -1,0 +1,56 @@
+"""A platform for national online quiz contests.
+
+``create_app`` only builds the application: configuration, extensions,
+blueprints and error handlers. Migrations, imports and seeding are commands
+(``quiz --help``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+
+from quiz import config as settings
+from quiz import db, i18n
+from quiz.accounts import auth
+from quiz.accounts.views import bp as accounts_bp
+from quiz.api import bp as api_bp
+from quiz.errorpages import register_error_handlers
+from quiz.extensions import babel, csrf, limiter, login_manager
+from quiz.main.views import bp as main_bp
+from quiz.organiser.views import bp as organiser_bp
+from quiz.universities.views import bp as universities_bp
+
+BLUEPRINTS = (main_bp, accounts_bp, universities_bp, organiser_bp, api_bp)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask application; ``config`` overrides environment settings."""
+    instance_path = os.environ.get("QUIZ_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(settings.load(Path(app.instance_path)))
+    app.config.from_pyfile("quiz.cfg", silent=True)
+    if config:
+        app.config.update(config)
+    settings.check_production(app.config)
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_login(app, login_manager)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.jinja_env.filters["localtime"] = i18n.local_datetime
+    app.jinja_env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    app.context_processor(lambda: {"current_locale": str(get_locale() or "vi")})
+    register_error_handlers(app)
+    return app

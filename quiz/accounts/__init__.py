@@ -1,0 +1,1 @@
+"""People: students, coordinators, organisers; logging in; API tokens."""

@@ -1,0 +1,80 @@
+"""Who is asking: session cookies (pages) and bearer tokens (API), and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, flash, g, redirect, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_url
+
+from quiz.accounts.models import Role, User
+from quiz.accounts.tokens import user_for_token
+from quiz.db import get_session
+from quiz.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def init_login(app: Flask, manager: LoginManager) -> None:
+    """Configure Flask-Login: cookie sessions, bearer tokens, where to log in."""
+    manager.init_app(app)
+    manager.login_view = "accounts.login"
+    manager.login_message = _l("Please log in to open this page.")
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(identity: str) -> User | None:
+        user_id, _, version = identity.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = get_session().get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.is_active:
+            return None
+        return user
+
+    @manager.request_loader
+    def load_user_from_token(_request: Any) -> User | None:
+        token = bearer_token()
+        if token is None:
+            return None
+        user = user_for_token(get_session(), token)
+        if user is not None:
+            g.authenticated_by_token = True
+        return user
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Any:
+        if request.path.startswith("/api/"):
+            abort(401)
+        flash(str(manager.login_message), manager.login_message_category)
+        return redirect(login_url(manager.login_view, next_url=request.full_path.rstrip("?")))
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Only users with one of ``roles``: anonymous visitors log in first, others get 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

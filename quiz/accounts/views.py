@@ -1,0 +1,150 @@
+"""Pages for logging in and out, registering, and one's own profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from quiz.accounts import invitations, services
+from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
+from quiz.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
+from quiz.db import get_session
+from quiz.errors import ServiceError
+from quiz.universities.services import all_universities
+from quiz.web import apply_errors, safe_next
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+@bp.route("/login", methods=["GET", "POST"])
+@limit_login_failures
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(get_session(), form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+        mark_login_failed()
+        form.form_errors.append(_("The e-mail address or the password is not correct."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("main.home"))
+
+
+def university_choices() -> list[tuple[str, str]]:
+    return [
+        (u.code, f"{u.name_vi} ({u.short_name or u.code})") for u in all_universities(get_session())
+    ]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limit_registrations
+def register() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegistrationForm()
+    form.university_code.choices = [("", _("Choose your university…")), *university_choices()]
+    if form.validate_on_submit():
+        new = services.NewUser(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            university_code=form.university_code.data,
+            password=form.password.data,
+            display_name=form.display_name.data,
+            student_number=form.student_number.data or "",
+        )
+        try:
+            user = services.register_student(
+                get_session(), new, accepted_rules=form.accept_rules.data
+            )
+        except ServiceError as error:
+            apply_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    form = ProfileForm(obj=current_user)
+    password_form = PasswordChangeForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                get_session(),
+                current_user,
+                display_name=form.display_name.data,
+                student_number=form.student_number.data or "",
+            )
+            services.set_locale(get_session(), current_user, form.locale.data)
+        except ServiceError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    if request.method == "GET":
+        form.locale.data = current_user.locale or "vi"
+    return render_template("accounts/profile.html", form=form, password_form=password_form)
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password() -> Any:
+    form = ProfileForm(obj=current_user)
+    password_form = PasswordChangeForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(
+                get_session(),
+                current_user,
+                password_form.current_password.data,
+                password_form.new_password.data,
+            )
+        except ServiceError as error:
+            apply_errors(password_form, error)
+        else:
+            # The session identity changed with the password: log in again here.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed. Other devices are logged out."), "success")
+            return redirect(url_for("accounts.profile"))
+    form.locale.data = current_user.locale or "vi"
+    return (
+        render_template("accounts/profile.html", form=form, password_form=password_form),
+        422,
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept_invitation(get_session(), token, form.new_password.data)
+        except ServiceError as error:
+            apply_errors(form, error)
+        else:
+            login_user(user)
+            flash(_("Your password is set. Welcome!"), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/invitation.html", form=form)

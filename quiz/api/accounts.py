@@ -1,0 +1,73 @@
+"""Tokens and self-registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+
+from quiz.accounts import services, tokens
+from quiz.accounts.auth import bearer_token
+from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
+from quiz.api.base import api_role_required, bp, iso, parse_body
+from quiz.db import get_session
+from quiz.errorpages import json_error
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class RegistrationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    full_name: str = Field(max_length=120)
+    university_code: str = Field(max_length=32)
+    student_number: str | None = Field(default=None, max_length=32)
+    display_name: str | None = Field(default=None, max_length=60)
+    accept_rules: bool = True
+
+
+@bp.post("/auth/token")
+@limit_login_failures
+def create_token() -> Any:
+    body = parse_body(TokenRequest)
+    session = get_session()
+    user = services.authenticate(session, body.email, body.password)
+    if user is None:
+        mark_login_failed()
+        return json_error(401, _("The e-mail address or the password is not correct."),
+                          "bad_credentials")
+    token, expires_at = tokens.issue_token(session, user)
+    return {"token": token, "expires_at": iso(expires_at)}
+
+
+@bp.delete("/auth/token")
+@api_role_required()
+def revoke_token() -> Any:
+    token = bearer_token()
+    if token is None:
+        abort(400)
+    tokens.revoke_token(get_session(), token)
+    return "", 204
+
+
+@bp.post("/register")
+@limit_registrations
+def register() -> Any:
+    body = parse_body(RegistrationRequest)
+    new = services.NewUser(
+        email=body.email,
+        full_name=body.full_name,
+        university_code=body.university_code,
+        password=body.password,
+        display_name=body.display_name,
+        student_number=body.student_number or "",
+    )
+    user = services.register_student(get_session(), new, accepted_rules=body.accept_rules)
+    return {"id": user.id}, 201

@@ -1,0 +1,114 @@
+"""Configuration: environment variables of spec/cli.md, then the instance folder.
+
+``QUIZ_ENV=production`` (set by ``quiz serve``) makes the app refuse to start
+with an insecure configuration, saying why.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test", "quiz"}
+MIN_SECRET_LENGTH = 32
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production was asked to start with a setting that would put the contest at risk."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """``QUIZ_SECRET_KEY``, or a key generated once and kept in the instance folder."""
+    from_env = os.environ.get("QUIZ_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written with O_EXCL so that two workers starting together keep one key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load(instance_path: Path) -> dict[str, Any]:
+    """Settings from the environment, with the defaults of spec/cli.md."""
+    redis_url = os.environ.get("QUIZ_REDIS_URL") or None
+    return {
+        "QUIZ_ENV": os.environ.get("QUIZ_ENV", "development"),
+        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY_FROM_ENV": bool(os.environ.get("QUIZ_SECRET_KEY")),
+        "DATABASE_URL": os.environ.get(
+            "QUIZ_DATABASE_URL", f"sqlite:///{instance_path / 'quiz.db'}"
+        ),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_ENABLED": _flag("QUIZ_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "quiz",
+        # The contest's time zone: every date is shown in it.
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("QUIZ_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # Bodies above this are refused with 413 before anything reads them.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Where ``quiz serve`` binds; checked by the production rules below.
+        "SERVE_HOST": os.environ.get("QUIZ_SERVE_HOST", "127.0.0.1"),
+    }
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def production_problems(config: dict[str, Any]) -> list[str]:
+    """Every reason the configuration is unsafe for a public contest (empty = fine)."""
+    problems = []
+    if config.get("DEBUG"):
+        problems.append("debug mode is on")
+    secret = str(config.get("SECRET_KEY", ""))
+    if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        problems.append(f"QUIZ_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters")
+    if not config.get("RATELIMIT_ENABLED") and not _is_loopback(str(config.get("SERVE_HOST"))):
+        problems.append(
+            "QUIZ_RATELIMIT_ENABLED=false on a public address: rate limits protect logins "
+            "and answer saves; turn them off only for load tests on 127.0.0.1"
+        )
+    return problems
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Raise InsecureConfiguration listing every problem when in production."""
+    if config.get("QUIZ_ENV") != "production":
+        return
+    problems = production_problems(config)
+    if problems:
+        raise InsecureConfiguration(
+            "refusing to start in production: " + "; ".join(problems) + "."
+        )

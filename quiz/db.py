@@ -1,0 +1,150 @@
+"""Database engine, the declarative base, and the one session of a request.
+
+A request opens at most one session, lazily, on first use. Services only
+``flush()``; the request commits once when it ends with a success status, and
+rolls back otherwise. Command-line code uses :func:`session_scope`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from quiz.clock import now
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone, so values are normalised to UTC on the way in
+    and tagged as UTC on the way out; on PostgreSQL this is ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use quiz.clock.now()")
+        return value.astimezone(now().tzinfo)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=now().tzinfo)
+        return value.astimezone(now().tzinfo)
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; constraint names are stable for migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Make SQLite fit a web server: WAL, foreign keys, a busy timeout.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy
+    emits BEGIN itself; that makes SAVEPOINT work (the tests rely on it).
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url``, tuned for the database it names."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+class Database:
+    """The engine and session factory of one app, kept in ``app.extensions``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the database to ``app`` and close the request's session at its end."""
+    app.extensions["quiz_db"] = Database(make_engine(app.config["DATABASE_URL"]))
+
+    @app.after_request
+    def commit_on_success(response: Response) -> Response:
+        session: Session | None = g.pop("db_session", None)
+        if session is None:
+            return response
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        return response
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()
+
+
+def database() -> Database:
+    """Return the current app's database."""
+    return current_app.extensions["quiz_db"]
+
+
+def get_session() -> Session:
+    """Return the session of the current request (or app context), opening it once."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    return g.db_session
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session for command-line work: commits when the block ends, rolls back on error."""
+    session = database().sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,24 @@
+"""Flask extensions, created unbound and attached by the app factory."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+
+def client_ip() -> str:
+    """The client's address as the WSGI server saw it.
+
+    Behind a reverse proxy, wrap the app in ``ProxyFix`` (see the README) so
+    that this is the student's address, not the proxy's.
+    """
+    return request.remote_addr or "unknown"
+
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=client_ip)

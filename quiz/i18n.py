@@ -1,0 +1,36 @@
+"""Languages (vi default, en, fr) and the contest's time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import has_request_context, request
+from flask_babel import format_datetime
+from flask_login import current_user
+
+LOCALES = ("vi", "en", "fr")
+LOCALE_NAMES = {"vi": "Tiếng Việt", "en": "English", "fr": "Français"}
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The user's setting, then the switcher's cookie, then ``Accept-Language``, then vi.
+
+    Outside a request (the command line) messages are in English, like the
+    commands' own output.
+    """
+    if not has_request_context():
+        return "en"
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LOCALES:
+        return cookie
+    return request.accept_languages.best_match(LOCALES) or "vi"
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A UTC instant shown in the contest's time zone with the locale's format."""
+    if value is None:
+        return ""
+    return format_datetime(value, format)

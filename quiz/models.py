@@ -1,0 +1,11 @@
+"""Every model of the platform, imported once so that the metadata is complete.
+
+Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
+"""
+
+from quiz.accounts.models import ApiToken, User
+from quiz.audit.models import AuditEntry
+from quiz.db import Base
+from quiz.universities.models import University
+
+__all__ = ["ApiToken", "AuditEntry", "Base", "University", "User"]

@@ -1,0 +1,25 @@
+"""Forms of the organisers' screens."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class CreateUserForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[("coordinator", _l("Coordinator")), ("organiser", _l("Organiser"))],
+    )
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    university_code = SelectField(
+        _l("University (coordinators only)"), validators=[Optional()], validate_choice=False
+    )
+
+
+class RosterImportForm(FlaskForm):
+    roster = FileField(_l("Roster (CSV, UTF-8)"), validators=[FileRequired()])

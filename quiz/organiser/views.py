@@ -1,0 +1,115 @@
+"""Organisers' screens: people and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from quiz.accounts import services as accounts
+from quiz.accounts.auth import role_required
+from quiz.accounts.invitations import invitation_token
+from quiz.accounts.models import Role
+from quiz.audit.services import recent
+from quiz.db import get_session
+from quiz.errors import ServiceError
+from quiz.organiser.forms import CreateUserForm, RosterImportForm
+from quiz.universities.services import all_universities
+from quiz.web import apply_errors
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser", template_folder="templates")
+
+
+@bp.before_request
+@role_required(Role.ORGANISER)
+def only_organisers() -> None:
+    """Every screen here is for organisers only."""
+
+
+def _university_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(u.code, f"{u.code} — {u.name_vi}") for u in all_universities(get_session())]
+
+
+def _invitation_links(users: list[Any]) -> list[tuple[str, str]]:
+    return [
+        (u.email, url_for("accounts.accept_invitation", token=invitation_token(u), _external=True))
+        for u in users
+    ]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users() -> Any:
+    form = CreateUserForm()
+    form.university_code.choices = _university_choices()
+    roster_form = RosterImportForm(prefix="roster")
+    invitations: list[tuple[str, str]] = []
+    status = 200
+    if form.validate_on_submit():
+        new = accounts.NewUser(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            role=Role(form.role.data),
+            university_code=form.university_code.data or None,
+        )
+        try:
+            user = accounts.create_user(get_session(), new, actor=current_user)
+        except ServiceError as error:
+            apply_errors(form, error)
+            status = 422
+        else:
+            flash(_("Account created for %(email)s.", email=user.email), "success")
+            invitations = _invitation_links([user])
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "organiser/users.html",
+            form=form,
+            roster_form=roster_form,
+            users=accounts.list_users(get_session()),
+            invitations=invitations,
+        ),
+        status,
+    )
+
+
+@bp.post("/users/import")
+def import_roster() -> Any:
+    form = CreateUserForm()
+    form.university_code.choices = _university_choices()
+    roster_form = RosterImportForm(prefix="roster")
+    invitations: list[tuple[str, str]] = []
+    if roster_form.validate_on_submit():
+        raw = roster_form.roster.data.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            roster_form.form_errors.append(_("The file is not UTF-8 text."))
+        else:
+            try:
+                imported = accounts.import_roster(get_session(), text, actor=current_user)
+            except ServiceError as error:
+                apply_errors(roster_form, error)
+            else:
+                flash(_("%(n)d accounts imported.", n=len(imported)), "success")
+                invitations = _invitation_links([i.user for i in imported if i.needs_invitation])
+                if not invitations:
+                    return redirect(url_for("organiser.users"))
+    status = 200 if invitations else 422
+    return (
+        render_template(
+            "organiser/users.html",
+            form=form,
+            roster_form=roster_form,
+            users=accounts.list_users(get_session()),
+            invitations=invitations,
+        ),
+        status,
+    )
+
+
+@bp.get("/audit")
+def audit() -> Any:
+    return render_template("organiser/audit.html", entries=recent(get_session()))

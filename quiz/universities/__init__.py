@@ -1,0 +1,1 @@
+"""Universities and colleges whose students take part."""

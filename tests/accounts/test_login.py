@@ -1,0 +1,107 @@
+"""Logging in and out, remember me, rate limits, password change."""
+
+from __future__ import annotations
+
+from tests.conftest import PASSWORD, log_in
+
+
+def login(client, email, password, ip="203.0.113.7", **extra):
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, **extra},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_login_with_the_right_password_opens_the_profile(client, student):
+    response = login(client, student.email.upper(), PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+
+
+def test_remember_me_sets_a_lasting_cookie(client, student):
+    response = login(client, student.email, PASSWORD, remember="y")
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_wrong_password_says_so_without_telling_which_part_is_wrong(client, student):
+    response = login(client, student.email, "not-the-password")
+    assert response.status_code == 200
+    assert "không đúng" in response.text
+    unknown = login(client, "nobody@example.edu.vn", "not-the-password")
+    assert "không đúng" in unknown.text
+
+
+def test_eleventh_failed_login_in_a_minute_from_one_address_is_429(client, make_user):
+    users = [make_user() for _ in range(11)]
+    for user in users[:10]:
+        assert login(client, user.email, "wrong-password!").status_code == 200
+    response = login(client, users[10].email, "wrong-password!")
+    assert response.status_code == 429
+    assert "Quá nhiều" in response.text
+    # Another address is not blocked.
+    assert login(client, users[10].email, PASSWORD, ip="198.51.100.1").status_code == 302
+
+
+def test_failed_logins_against_one_account_are_limited_across_addresses(client, student):
+    for n in range(10):
+        login(client, student.email, "wrong-password!", ip=f"198.51.100.{n + 1}")
+    response = login(client, student.email, PASSWORD, ip="198.51.100.99")
+    assert response.status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_limit(client, student):
+    for _ in range(12):
+        assert login(client, student.email, PASSWORD).status_code == 302
+        client.post("/logout")
+
+
+def test_api_token_login_is_rate_limited_too(client, student):
+    for _ in range(10):
+        response = client.post(
+            "/api/v1/auth/token", json={"email": student.email, "password": "wrong-password!"}
+        )
+        assert response.status_code == 401
+    response = client.post(
+        "/api/v1/auth/token",
+        json={"email": student.email, "password": PASSWORD},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert "Too many" in response.json["error"]["message"]
+
+
+def test_logout_ends_the_session(student_client):
+    assert student_client.get("/profile").status_code == 200
+    student_client.post("/logout")
+    assert student_client.get("/profile").status_code == 302
+
+
+def test_password_change_logs_out_other_devices(app, student, db_session):
+    here = log_in(app, student)
+    elsewhere = log_in(app, student)
+    response = here.post(
+        "/profile/password",
+        data={
+            "pw-current_password": PASSWORD,
+            "pw-new_password": "brand-new-lantern-77",
+            "pw-confirm": "brand-new-lantern-77",
+        },
+    )
+    assert response.status_code == 302
+    assert here.get("/profile").status_code == 200
+    assert elsewhere.get("/profile").status_code == 302
+
+
+def test_password_change_needs_the_current_password(student_client):
+    response = student_client.post(
+        "/profile/password",
+        data={
+            "pw-current_password": "not-it-at-all",
+            "pw-new_password": "brand-new-lantern-77",
+            "pw-confirm": "brand-new-lantern-77",
+        },
+    )
+    assert response.status_code == 422
+    assert "không đúng" in response.text
