@@ -36,6 +36,7 @@ def main() -> None:
 
 # -- database ---------------------------------------------------------------
 
+
 @main.group()
 def db() -> None:
     """Database migrations (Alembic)."""
@@ -67,6 +68,7 @@ def db_current() -> None:
 
 
 # -- universities -------------------------------------------------------------
+
 
 @main.group("universities")
 def universities_group() -> None:
@@ -108,6 +110,7 @@ def bundled_universities() -> str:
 
 
 # -- users ----------------------------------------------------------------------
+
 
 @main.group()
 def users() -> None:
@@ -158,7 +161,9 @@ def users_import(file: str) -> None:
     try:
         with session_scope() as session:
             imported = accounts.import_roster(session, text, actor=None)
-            links = [(i.user.email, invitation_link(i.user)) for i in imported if i.needs_invitation]
+            links = [
+                (i.user.email, invitation_link(i.user)) for i in imported if i.needs_invitation
+            ]
     except ServiceError as error:
         fail(f"{file}: {error.message}")
     click.echo(f"Users: {len(imported)} created.")
@@ -167,6 +172,7 @@ def users_import(file: str) -> None:
 
 
 # -- running ---------------------------------------------------------------------
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -193,8 +199,10 @@ def demo(host: str, port: int) -> None:
     migrate.upgrade(app)
     click.echo(f"Database ready: {app.config['DATABASE_URL']}")
     summary = import_universities(bundled_universities())
-    click.echo(f"Universities: {summary.created} created, {summary.updated} updated, "
-               f"{summary.unchanged} unchanged.")
+    click.echo(
+        f"Universities: {summary.created} created, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged."
+    )
     with session_scope() as session:
         ensure_demo_accounts(session)
     url = f"http://{host}:{port}/"

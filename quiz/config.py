@@ -94,7 +94,9 @@ def production_problems(config: dict[str, Any]) -> list[str]:
         problems.append("debug mode is on")
     secret = str(config.get("SECRET_KEY", ""))
     if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-        problems.append(f"QUIZ_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters")
+        problems.append(
+            f"QUIZ_SECRET_KEY is weak: use at least {MIN_SECRET_LENGTH} random characters"
+        )
     if not config.get("RATELIMIT_ENABLED") and not _is_loopback(str(config.get("SERVE_HOST"))):
         problems.append(
             "QUIZ_RATELIMIT_ENABLED=false on a public address: rate limits protect logins "
@@ -109,6 +111,4 @@ def check_production(config: dict[str, Any]) -> None:
         return
     problems = production_problems(config)
     if problems:
-        raise InsecureConfiguration(
-            "refusing to start in production: " + "; ".join(problems) + "."
-        )
+        raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems) + ".")

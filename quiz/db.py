@@ -84,7 +84,8 @@ def _tune_sqlite(engine: Engine) -> None:
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url``, tuned for the database it names."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10})
+        # Connections move between threads (pool, test live server); never two at once.
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

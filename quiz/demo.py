@@ -24,8 +24,9 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("student", "student@demo.example.org", "Hanoi-Demo-2025-sv", "Nguyễn Văn An"),
-    DemoAccount("coordinator", "coordinator@demo.example.org", "Hanoi-Demo-2025-cb",
-                "Trần Thị Bình"),
+    DemoAccount(
+        "coordinator", "coordinator@demo.example.org", "Hanoi-Demo-2025-cb", "Trần Thị Bình"
+    ),
     DemoAccount("organiser", "organiser@demo.example.org", "Hanoi-Demo-2025-btc", "Lê Minh Châu"),
 )
 

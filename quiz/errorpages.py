@@ -81,10 +81,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
         message = MESSAGES.get(status, error.description)
-        if wants_json():
-            response = json_error(status, message)
-        else:
-            response = _page(status, message)
+        response = json_error(status, message) if wants_json() else _page(status, message)
         for header in ("Allow", "Retry-After"):
             value = error.get_response().headers.get(header)
             if value:

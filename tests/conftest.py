@@ -156,7 +156,9 @@ def make_university(db_session: Session) -> Callable[..., University]:
 
 
 @pytest.fixture
-def make_user(db_session: Session, make_university: Callable[..., University]) -> Callable[..., User]:
+def make_user(
+    db_session: Session, make_university: Callable[..., University]
+) -> Callable[..., User]:
     """Create a user: ``make_user(role=Role.COORDINATOR, email=...)``; password ``PASSWORD``."""
     if not _PASSWORD_HASH:
         _PASSWORD_HASH.append(hash_password(PASSWORD))

@@ -12,8 +12,14 @@ from quiz.config import InsecureConfiguration
 
 @pytest.fixture
 def fresh_env(monkeypatch, tmp_path):
-    for name in ("QUIZ_SECRET_KEY", "QUIZ_DATABASE_URL", "QUIZ_ENV", "QUIZ_RATELIMIT_ENABLED",
-                 "QUIZ_REDIS_URL", "QUIZ_SERVE_HOST"):
+    for name in (
+        "QUIZ_SECRET_KEY",
+        "QUIZ_DATABASE_URL",
+        "QUIZ_ENV",
+        "QUIZ_RATELIMIT_ENABLED",
+        "QUIZ_REDIS_URL",
+        "QUIZ_SERVE_HOST",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
     return tmp_path

@@ -55,8 +55,9 @@ def test_compiled_catalog_matches_the_po_file(locale):
             assert compiled.gettext(message.id) == message.string, message.id
 
 
-@pytest.mark.parametrize(("header", "expected"), [("en-GB,en;q=0.9", "en"), ("fr", "fr"),
-                                                  ("de", "vi"), ("", "vi")])
+@pytest.mark.parametrize(
+    ("header", "expected"), [("en-GB,en;q=0.9", "en"), ("fr", "fr"), ("de", "vi"), ("", "vi")]
+)
 def test_accept_language_chooses_the_language(client, header, expected):
     response = client.get("/", headers={"Accept-Language": header} if header else {})
     assert f'<html lang="{expected}">' in response.text

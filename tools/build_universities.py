@@ -31,12 +31,15 @@ def first(value: str) -> str:
 
 
 def main(source: str, english: str) -> None:
-    english_names = {r["name_vi"]: r["name_en"] for r in csv.DictReader(open(english, encoding="utf-8"))}
+    with open(english, encoding="utf-8") as handle:
+        english_names = {r["name_vi"]: r["name_en"] for r in csv.DictReader(handle)}
+    with open(source, encoding="utf-8") as handle:
+        source_rows = list(csv.DictReader(handle))
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["code", "name_vi", "name_en", "short_name", "city"])
     used: set[str] = set()
     rows = []
-    for row in csv.DictReader(open(source, encoding="utf-8")):
+    for row in source_rows:
         if row["kind_vi"] == "Chủng viện" or row["defunct_year"]:
             continue
         name_en = row["name_en"] or english_names.get(row["name_vi"], "")
@@ -49,7 +52,9 @@ def main(source: str, english: str) -> None:
             candidate, n = f"{code}-{n}", n + 1
         used.add(candidate)
         city = row["province_2025"] or row["former_province"]
-        rows.append([candidate, row["name_vi"], name_en, short or first(row["admission_codes"]), city])
+        rows.append(
+            [candidate, row["name_vi"], name_en, short or first(row["admission_codes"]), city]
+        )
     for r in sorted(rows, key=lambda r: r[0]):
         out.writerow(r)
 

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import invitations, services
-from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
 from quiz.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -17,12 +16,14 @@ from quiz.accounts.forms import (
     RegistrationForm,
     SetPasswordForm,
 )
+from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
 from quiz.db import get_session
 from quiz.errors import ServiceError
 from quiz.universities.services import all_universities
 from quiz.web import apply_errors, safe_next
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
 
 @bp.route("/login", methods=["GET", "POST"])
 @limit_login_failures

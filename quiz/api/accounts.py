@@ -41,8 +41,9 @@ def create_token() -> Any:
     user = services.authenticate(session, body.email, body.password)
     if user is None:
         mark_login_failed()
-        return json_error(401, _("The e-mail address or the password is not correct."),
-                          "bad_credentials")
+        return json_error(
+            401, _("The e-mail address or the password is not correct."), "bad_credentials"
+        )
     token, expires_at = tokens.issue_token(session, user)
     return {"token": token, "expires_at": iso(expires_at)}
 

@@ -29,7 +29,9 @@ def only_organisers() -> None:
 
 
 def _university_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(u.code, f"{u.code} — {u.name_vi}") for u in all_universities(get_session())]
+    return [("", "—")] + [
+        (u.code, f"{u.code} — {u.name_vi}") for u in all_universities(get_session())
+    ]
 
 
 def _invitation_links(users: list[Any]) -> list[tuple[str, str]]:

@@ -33,7 +33,9 @@ class University(Base):
     def refresh_search_key(self) -> None:
         """Recompute ``search_key`` after a change of the searchable fields."""
         self.search_key = fold(
-            " ".join([self.code, self.name_vi, self.name_en, self.short_name or "", self.city or ""])
+            " ".join(
+                [self.code, self.name_vi, self.name_en, self.short_name or "", self.city or ""]
+            )
         )
 
     def name(self, locale: str) -> str:

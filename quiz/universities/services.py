@@ -19,11 +19,11 @@ CSV_COLUMNS = ("code", "name_vi", "name_en", "short_name", "city")
 
 def by_code(session: Session, code: str) -> University:
     """The university with ``code`` (case-insensitive); NotFound otherwise."""
-    university = session.scalar(
-        select(University).where(University.code == code.strip().upper())
-    )
+    university = session.scalar(select(University).where(University.code == code.strip().upper()))
     if university is None:
-        raise NotFound(_l("Unknown university."), field="university_code", code="unknown_university")
+        raise NotFound(
+            _l("Unknown university."), field="university_code", code="unknown_university"
+        )
     return university
 
 
@@ -76,7 +76,9 @@ def import_csv(session: Session, text: str) -> ImportSummary:
         values["code"] = values["code"].upper()
         problem = _row_problem(values, rows)
         if problem is not None:
-            raise InvalidInput({"file": _l("Line %(line)d: %(problem)s", line=line, problem=problem)})
+            raise InvalidInput(
+                {"file": _l("Line %(line)d: %(problem)s", line=line, problem=problem)}
+            )
         rows[values["code"]] = values
     existing = {u.code: u for u in session.scalars(select(University))}
     summary = ImportSummary()

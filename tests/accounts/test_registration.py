@@ -50,9 +50,7 @@ def test_duplicate_email_in_other_letter_case_is_refused_and_changes_nothing(
     university = make_university()
     make_user(email="lan.tran@example.edu.vn")
     before = user_count(db_session)
-    response = client.post(
-        "/register", data=form(university, email="Lan.TRAN@Example.edu.vn")
-    )
+    response = client.post("/register", data=form(university, email="Lan.TRAN@Example.edu.vn"))
     assert response.status_code == 422
     assert "already exists" in response.text
     assert user_count(db_session) == before
@@ -108,9 +106,7 @@ def test_registration_without_consent_is_refused(client, make_university, db_ses
     before = user_count(db_session)
     page = client.post("/register", data=form(university, accept_rules=""))
     assert page.status_code == 422
-    api = client.post(
-        "/api/v1/register", json={**form(university), "accept_rules": False}
-    )
+    api = client.post("/api/v1/register", json={**form(university), "accept_rules": False})
     assert api.status_code == 422
     assert user_count(db_session) == before
 

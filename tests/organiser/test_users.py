@@ -52,8 +52,12 @@ def test_invited_user_chooses_a_password_once(
     university = make_university()
     response = organiser_client.post(
         "/organiser/users",
-        data={"role": "coordinator", "email": "inv@example.edu.vn", "full_name": "Võ Minh",
-              "university_code": university.code},
+        data={
+            "role": "coordinator",
+            "email": "inv@example.edu.vn",
+            "full_name": "Võ Minh",
+            "university_code": university.code,
+        },
     )
     link = response.text.split("/invitation/")[1].split("<")[0]
     path = "/invitation/" + link
@@ -107,8 +111,17 @@ def test_roster_import_creates_everyone(organiser_client, make_university, db_se
 def test_cli_users_create_and_import(runner, tmp_path, make_university, db_session):
     university = make_university()
     result = runner.invoke(
-        args=["users", "create", "--role", "organiser", "--email", "boss@example.org",
-              "--name", "Đỗ Quang", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "--role",
+            "organiser",
+            "--email",
+            "boss@example.org",
+            "--name",
+            "Đỗ Quang",
+            "--password-stdin",
+        ],
         input="stone-lake-harvest-8\n",
     )
     assert result.exit_code == 0, result.output
@@ -127,8 +140,9 @@ def test_cli_users_create_and_import(runner, tmp_path, make_university, db_sessi
 def test_cli_roster_with_bad_line_exits_1_and_imports_nothing(runner, tmp_path, db_session):
     before = user_count(db_session)
     path = tmp_path / "roster.csv"
-    path.write_text("email,full_name,role,university_code\nx@example.org,X Y,admin,ABC\n",
-                    encoding="utf-8")
+    path.write_text(
+        "email,full_name,role,university_code\nx@example.org,X Y,admin,ABC\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["users", "import", str(path)])
     assert result.exit_code == 1
     assert "2" in result.output

@@ -20,13 +20,20 @@ def write(tmp_path, text, name="unis.csv"):
 
 
 def test_import_creates_then_updates_by_code(runner, tmp_path, db_session):
-    first = write(tmp_path, HEADER + "hust,Đại học Bách khoa Hà Nội,Hanoi University of Science "
-                  "and Technology,HUST,Hà Nội\n")
+    first = write(
+        tmp_path,
+        HEADER + "hust,Đại học Bách khoa Hà Nội,Hanoi University of Science "
+        "and Technology,HUST,Hà Nội\n",
+    )
     result = runner.invoke(args=["universities", "import", first])
     assert result.exit_code == 0, result.output
     assert "1 created" in result.output
-    second = write(tmp_path, HEADER + "HUST,Đại học Bách khoa Hà Nội,Hanoi University of Science "
-                   "and Technology,BKHN,Hà Nội\n", "second.csv")
+    second = write(
+        tmp_path,
+        HEADER + "HUST,Đại học Bách khoa Hà Nội,Hanoi University of Science "
+        "and Technology,BKHN,Hà Nội\n",
+        "second.csv",
+    )
     result = runner.invoke(args=["universities", "import", second])
     assert "1 updated" in result.output
     university = db_session.scalar(select(University).where(University.code == "HUST"))
@@ -34,16 +41,22 @@ def test_import_creates_then_updates_by_code(runner, tmp_path, db_session):
 
 
 def test_extra_columns_are_allowed(runner, tmp_path):
-    path = write(tmp_path, "code,name_vi,name_en,short_name,city,website\n"
-                 "X1,Trường X,X University,,Huế,https://x.example\n")
+    path = write(
+        tmp_path,
+        "code,name_vi,name_en,short_name,city,website\n"
+        "X1,Trường X,X University,,Huế,https://x.example\n",
+    )
     assert runner.invoke(args=["universities", "import", path]).exit_code == 0
 
 
 def test_a_bad_line_imports_nothing_and_names_the_line(runner, tmp_path, db_session):
     before = count(db_session)
-    path = write(tmp_path, HEADER + "A1,Trường A,A University,,Hà Nội\n"
-                 "B1,Trường B,B University,,Hà Nội\n"
-                 ",Trường C,,C,Hà Nội\n")
+    path = write(
+        tmp_path,
+        HEADER + "A1,Trường A,A University,,Hà Nội\n"
+        "B1,Trường B,B University,,Hà Nội\n"
+        ",Trường C,,C,Hà Nội\n",
+    )
     result = runner.invoke(args=["universities", "import", path])
     assert result.exit_code == 1
     assert "Line 4" in result.output or "Dòng 4" in result.output

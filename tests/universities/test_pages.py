@@ -4,18 +4,27 @@ from __future__ import annotations
 
 
 def test_search_ignores_accents_and_case(client, make_university):
-    make_university(code="HUST", name_vi="Đại học Bách khoa Hà Nội",
-                    name_en="Hanoi University of Science and Technology")
-    make_university(code="UEH", name_vi="Đại học Kinh tế TP. Hồ Chí Minh",
-                    name_en="University of Economics Ho Chi Minh City")
+    make_university(
+        code="HUST",
+        name_vi="Đại học Bách khoa Hà Nội",
+        name_en="Hanoi University of Science and Technology",
+    )
+    make_university(
+        code="UEH",
+        name_vi="Đại học Kinh tế TP. Hồ Chí Minh",
+        name_en="University of Economics Ho Chi Minh City",
+    )
     response = client.get("/universities", query_string={"q": "bach khoa"})
     assert "Đại học Bách khoa Hà Nội" in response.text
     assert "Kinh tế" not in response.text
 
 
 def test_english_page_shows_english_names(client, make_university):
-    make_university(code="HUST", name_vi="Đại học Bách khoa Hà Nội",
-                    name_en="Hanoi University of Science and Technology")
+    make_university(
+        code="HUST",
+        name_vi="Đại học Bách khoa Hà Nội",
+        name_en="Hanoi University of Science and Technology",
+    )
     response = client.get("/universities?q=hust", headers={"Accept-Language": "en"})
     assert "Hanoi University of Science and Technology" in response.text
 

@@ -18,7 +18,8 @@
         option.hidden = !match;
         if (match && option.value && !first) first = option;
       });
-      if (first && words.length && select.selectedOptions[0] && select.selectedOptions[0].hidden) {
+      var current = select.selectedOptions[0];
+      if (first && words.length && (!select.value || (current && current.hidden))) {
         select.value = first.value;
       }
     });

@@ -1,0 +1,76 @@
+"""``quiz demo``, the newcomer's first command, run for real as a newcomer would."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str, language: str | None = None) -> str:
+    request = urllib.request.Request(url, headers={"Accept-Language": language} if language else {})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+@pytest.fixture
+def demo(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")}
+    env["QUIZ_INSTANCE_PATH"] = str(tmp_path / "instance")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quiz", "demo", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                fetch(base + "/healthz")
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("quiz demo stopped: " + process.stdout.read())
+                time.sleep(0.5)
+        else:
+            pytest.fail("quiz demo did not answer within 60 s")
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+def test_demo_serves_the_contest_in_three_languages_with_160_universities(demo):
+    base, process = demo
+    assert '<html lang="vi">' in fetch(base + "/")
+    assert '<html lang="en">' in fetch(base + "/", "en")
+    assert '<html lang="fr">' in fetch(base + "/", "fr")
+    listing = fetch(base + "/universities")
+    total = int(re.search(r"(\d+) ", listing.split('role="status">')[1]).group(1))
+    assert total >= 160
+
+
+def test_demo_prints_the_url_and_one_account_per_role(demo):
+    base, process = demo
+    os.killpg(process.pid, signal.SIGTERM)
+    output = process.communicate(timeout=15)[0]
+    assert base + "/" in output
+    for role in ("student", "coordinator", "organiser"):
+        assert re.search(rf"{role}\s+\S+@\S+ / \S+", output), output
