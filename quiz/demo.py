@@ -11,7 +11,7 @@ from quiz.accounts import services as accounts
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
 
-DEMO_UNIVERSITY = "QHI"
+DEMO_UNIVERSITY = "BKA"
 
 
 @dataclass(frozen=True)

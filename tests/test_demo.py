@@ -53,8 +53,9 @@ def demo(tmp_path):
             pytest.fail("quiz demo did not answer within 60 s")
         yield base, process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
 
 
 def test_demo_serves_the_contest_in_three_languages_with_160_universities(demo):

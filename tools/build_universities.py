@@ -4,7 +4,7 @@ Usage: python tools/build_universities.py SOURCE.csv ENGLISH_NAMES.csv > quiz/da
 
 SOURCE.csv is shared/data/vnedu_lod_institutions.csv (see quiz/data/SOURCES.md).
 ENGLISH_NAMES.csv (``name_vi,name_en``) gives English names where the source has
-none. Seminaries and defunct institutions are left out: they do not enter
+none. Seminaries and defunct or historic institutions are left out: they do not enter
 students in the contest.
 """
 
@@ -14,6 +14,13 @@ import csv
 import re
 import sys
 
+#: Institutions that no longer exist under these names, although the source gives no end year.
+HISTORIC = {
+    "Trường Quốc gia Âm nhạc và Kịch nghệ",
+    "Viện Đại học Cần Thơ",
+    "Trường Y khoa Đông Dương",
+    "Trường Đại học Tổng hợp Thành phố Hồ Chí Minh",
+}
 SMALL_WORDS = {"of", "and", "the", "for", "in", "at", "–", "-", "&"}
 
 
@@ -40,7 +47,7 @@ def main(source: str, english: str) -> None:
     used: set[str] = set()
     rows = []
     for row in source_rows:
-        if row["kind_vi"] == "Chủng viện" or row["defunct_year"]:
+        if row["kind_vi"] == "Chủng viện" or row["defunct_year"] or row["name_vi"] in HISTORIC:
             continue
         name_en = row["name_en"] or english_names.get(row["name_vi"], "")
         if not name_en:
