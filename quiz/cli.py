@@ -16,6 +16,10 @@ from quiz import create_app, migrate
 from quiz.accounts import services as accounts
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role
+from quiz.bank import files as bank_files
+from quiz.bank import services as bank_services
+from quiz.bank.schema import BankInvalid, TopicData
+from quiz.bank.validate import validate
 from quiz.db import session_scope
 from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts
 from quiz.errors import ServiceError
@@ -107,6 +111,74 @@ def universities_import(file: str) -> None:
 
 def bundled_universities() -> str:
     return resources.files("quiz").joinpath("data/universities.csv").read_text("utf-8")
+
+
+# -- question bank ------------------------------------------------------------------
+
+
+@main.group()
+def bank() -> None:
+    """The question bank (shared/spec/question-bank.md)."""
+
+
+def read_bank(path: str, *, strict: bool = False) -> list[TopicData]:
+    """Parse and validate ``path``; print every problem and exit 1 on any error."""
+    topics, problems = bank_files.read_path(path)
+    errors, warnings = validate(topics, strict=strict)
+    errors = problems + errors
+    for problem in errors:
+        click.echo(f"error: {problem}", err=True)
+    for problem in warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if errors:
+        fail(f"{len(errors)} error(s) in {path}; nothing was imported.")
+    if strict and warnings:
+        fail(f"{len(warnings)} warning(s) in {path} (--strict).")
+    return topics
+
+
+@bank.command("validate")
+@click.argument("path", type=click.Path())
+@click.option("--strict", is_flag=True, help="Also fail on missing translations.")
+def bank_validate(path: str, strict: bool) -> None:
+    """Check bank files and print every error with file and line."""
+    topics = read_bank(path, strict=strict)
+    count = sum(len(t.questions) for t in topics)
+    click.echo(f"{path}: {count} questions in {len(topics)} topics, no errors.")
+
+
+@bank.command("import")
+@click.argument("path", type=click.Path())
+@click.option("--retire-missing", is_flag=True, help="Retire active questions absent from PATH.")
+@with_appcontext
+def bank_import(path: str, retire_missing: bool) -> None:
+    """Import bank files atomically (YAML, GIFT or Moodle XML)."""
+    topics = read_bank(path)
+    try:
+        with session_scope() as session:
+            summary = bank_services.import_bank(session, topics, retire_missing=retire_missing)
+    except BankInvalid as error:
+        fail(str(error))
+    click.echo(f"Bank import: {summary.line()}.")
+
+
+@bank.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(bank_files.FORMATS)),
+    default="yaml",
+    show_default=True,
+)
+@with_appcontext
+def bank_export(directory: str, fmt: str) -> None:
+    """Write the active questions out, one file per topic."""
+    with session_scope() as session:
+        topics = bank_services.export_bank(session)
+    written = bank_files.write_dir(directory, topics, fmt)
+    count = sum(len(t.questions) for t in topics)
+    click.echo(f"Exported {count} questions in {len(written)} files to {directory}.")
 
 
 # -- users ----------------------------------------------------------------------

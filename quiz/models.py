@@ -5,7 +5,17 @@ Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 
 from quiz.accounts.models import ApiToken, User
 from quiz.audit.models import AuditEntry
+from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
 from quiz.universities.models import University
 
-__all__ = ["ApiToken", "AuditEntry", "Base", "University", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Question",
+    "QuestionVersion",
+    "Topic",
+    "University",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The question bank: topics, questions and their immutable versions."""
