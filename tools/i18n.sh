@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
   update)
-    pybabel extract -q -F babel.cfg -k _l --no-location --sort-output \
-      --project hanoi-quiz -o quiz/translations/messages.pot .
-    pybabel update -q -i quiz/translations/messages.pot -d quiz/translations \
-      --no-fuzzy-matching --ignore-obsolete
+    pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+      --project hanoi-quiz -o quiz/translations/messages.pot . >/dev/null 2>&1
+    pybabel update -i quiz/translations/messages.pot -d quiz/translations \
+      --no-fuzzy-matching --ignore-obsolete >/dev/null 2>&1
     python tools/fill_english.py quiz/translations/en/LC_MESSAGES/messages.po
     ;;
   compile)

@@ -52,7 +52,7 @@ def test_duplicate_email_in_other_letter_case_is_refused_and_changes_nothing(
     before = user_count(db_session)
     response = client.post("/register", data=form(university, email="Lan.TRAN@Example.edu.vn"))
     assert response.status_code == 422
-    assert "already exists" in response.text
+    assert "đã tồn tại" in response.text
     assert user_count(db_session) == before
 
 
