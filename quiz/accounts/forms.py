@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from quiz.i18n import LOCALE_NAMES
 
 
 class LoginForm(FlaskForm):
@@ -58,7 +61,7 @@ class ProfileForm(FlaskForm):
     )
     locale = SelectField(
         _l("Language"),
-        choices=[("vi", "Tiếng Việt"), ("en", "English"), ("fr", "Français")],
+        choices=[SelectChoice(code, name) for code, name in LOCALE_NAMES.items()],
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts import invitations, services
 from quiz.accounts.forms import (
@@ -49,9 +50,10 @@ def logout() -> Any:
     return redirect(url_for("main.home"))
 
 
-def university_choices() -> list[tuple[str, str]]:
+def university_choices() -> list[SelectChoice]:
     return [
-        (u.code, f"{u.name_vi} ({u.short_name or u.code})") for u in all_universities(get_session())
+        SelectChoice(u.code, f"{u.name_vi} ({u.short_name or u.code})")
+        for u in all_universities(get_session())
     ]
 
 
@@ -61,7 +63,10 @@ def register() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
-    form.university_code.choices = [("", _("Choose your university…")), *university_choices()]
+    form.university_code.choices = [
+        SelectChoice("", _("Choose your university…")),
+        *university_choices(),
+    ]
     if form.validate_on_submit():
         new = services.NewUser(
             email=form.email.data,

@@ -6,13 +6,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class CreateUserForm(FlaskForm):
     role = SelectField(
         _l("Role"),
-        choices=[("coordinator", _l("Coordinator")), ("organiser", _l("Organiser"))],
+        choices=[
+            SelectChoice("coordinator", _l("Coordinator")),
+            SelectChoice("organiser", _l("Organiser")),
+        ],
     )
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts import services as accounts
 from quiz.accounts.auth import role_required
@@ -28,9 +29,9 @@ def only_organisers() -> None:
     """Every screen here is for organisers only."""
 
 
-def _university_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [
-        (u.code, f"{u.code} — {u.name_vi}") for u in all_universities(get_session())
+def _university_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(u.code, f"{u.code} — {u.name_vi}") for u in all_universities(get_session())
     ]
 
 
