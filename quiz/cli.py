@@ -275,6 +275,10 @@ def demo(host: str, port: int) -> None:
         f"Universities: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged."
     )
+    topics = read_bank(str(bank_files.BUNDLED_BANK))
+    with session_scope() as session:
+        bank_summary = bank_services.import_bank(session, topics)
+    click.echo(f"Question bank: {bank_summary.line()}.")
     with session_scope() as session:
         ensure_demo_accounts(session)
     url = f"http://{host}:{port}/"

@@ -34,3 +34,10 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, format)
+
+
+def localized(texts: dict[str, str] | None, locale: str) -> str:
+    """A text in ``locale``, falling back to Vietnamese (the bank's rule)."""
+    if not texts:
+        return ""
+    return texts.get(locale) or texts.get("vi") or ""

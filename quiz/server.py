@@ -17,8 +17,10 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
+        # Settings this gunicorn does not know (newer than it) are skipped.
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return self.app_factory()
@@ -38,5 +40,7 @@ def serve(app_factory: Any, host: str, port: int, workers: int, threads: int = 4
             "timeout": 30,
             "graceful_timeout": 10,
             "keepalive": 5,
+            # One shared control socket per user would clash between instances.
+            "control_socket_disable": True,
         },
     ).run()

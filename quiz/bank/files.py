@@ -9,6 +9,9 @@ from quiz.bank.moodlexml import read_moodle_xml, write_moodle_xml
 from quiz.bank.schema import Problem, TopicData
 from quiz.bank.yamlfile import read_yaml, write_yaml
 
+#: The curated bank shipped with the platform, beside the package in the source tree.
+BUNDLED_BANK = Path(__file__).resolve().parent.parent.parent / "question_bank"
+
 FORMATS = {"yaml": ".yaml", "gift": ".gift", "moodle-xml": ".xml"}
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".gift": "gift", ".txt": "gift", ".xml": "moodle-xml"}
 

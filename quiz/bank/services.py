@@ -301,11 +301,16 @@ def _search_text(question: Question) -> str:
 
 
 def _misses(question: Question, locale: str) -> bool:
+    return locale in missing_locales(question)
+
+
+def missing_locales(question: Question) -> list[str]:
+    """Locales that some text of the current version lacks (for the translation filter)."""
     version = question.current_version
     if version is None:
-        return True
+        return list(LOCALES)
     texts = [version.text, version.explanation] + [o["text"] for o in version.options]
-    return any(not (t or {}).get(locale) for t in texts)
+    return [loc for loc in LOCALES if any(not (t or {}).get(loc) for t in texts)]
 
 
 def topics(session: Session) -> list[Topic]:
