@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from quiz.bank.gift import read_gift, write_gift
 from quiz.bank.moodlexml import read_moodle_xml, write_moodle_xml
 from quiz.bank.schema import Problem, TopicData
@@ -25,14 +27,14 @@ def read_bytes(data: bytes, filename: str) -> tuple[list[TopicData], list[Proble
     """Parse one file's bytes in the format its name implies."""
     kind = format_of(filename)
     if kind is None:
-        return [], [Problem(filename, 0, "", "unknown file type (use .yaml, .gift or .xml)")]
+        return [], [Problem(filename, 0, "", _l("unknown file type (use .yaml, .gift or .xml)"))]
     if kind == "moodle-xml":
         return read_moodle_xml(data, filename)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return [], [Problem(filename, line, "", "the file is not UTF-8 text")]
+        return [], [Problem(filename, line, "", _l("the file is not UTF-8 text"))]
     if kind == "gift":
         return read_gift(text, filename)
     topic, problems = read_yaml(text, filename)
@@ -47,7 +49,7 @@ def read_path(path: str | Path) -> tuple[list[TopicData], list[Problem]]:
     elif root.is_file():
         files = [root]
     else:
-        return [], [Problem(str(root), 0, "", "no such file or folder")]
+        return [], [Problem(str(root), 0, "", _l("no such file or folder"))]
     topics: list[TopicData] = []
     problems: list[Problem] = []
     for file in files:

@@ -115,8 +115,9 @@ def _texts(form: Any, prefix: str) -> dict[str, str]:
 
 
 class UploadForm(FlaskForm):
-    bank_file = FileField(_l("Bank file (.yaml, .gift or Moodle .xml)"),
-                          validators=[FileRequired()])
+    bank_file = FileField(
+        _l("Bank file (.yaml, .gift or Moodle .xml)"), validators=[FileRequired()]
+    )
     retire_missing = BooleanField(_l("Retire active questions that are not in this file"))
 
 
@@ -128,14 +129,19 @@ class FilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     topic = SelectField(_l("Topic"), validate_choice=False)
-    difficulty = SelectField(_l("Difficulty"), choices=choices(DIFFICULTY_LABELS, _l("Any")),
-                             validate_choice=False)
+    difficulty = SelectField(
+        _l("Difficulty"), choices=choices(DIFFICULTY_LABELS, _l("Any")), validate_choice=False
+    )
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS, _l("Any")), validate_choice=False)
-    status = SelectField(_l("Status"), choices=choices(STATUS_LABELS, _l("Any")),
-                         validate_choice=False)
+    status = SelectField(
+        _l("Status"), choices=choices(STATUS_LABELS, _l("Any")), validate_choice=False
+    )
     missing = SelectField(
         _l("Missing translation"),
-        choices=[SelectChoice("", _l("Any")), SelectChoice("en", _l("English")),
-                 SelectChoice("fr", _l("French"))],
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("en", _l("English")),
+            SelectChoice("fr", _l("French")),
+        ],
         validate_choice=False,
     )

@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from quiz.bank import meta, multilang
 from quiz.bank.schema import (
@@ -97,7 +100,7 @@ class _GiftReader:
         self.problems: list[Problem] = []
         self.topics: list[TopicData] = []
 
-    def problem(self, line: int, message: str, question: str = "") -> None:
+    def problem(self, line: int, message: Any, question: str = "") -> None:
         self.problems.append(Problem(self.file, line, question, message))
 
     def topic(self, line: int) -> TopicData:
@@ -141,7 +144,7 @@ class _GiftReader:
         try:
             data = json.loads(payload)
         except ValueError:
-            self.problem(line, "unreadable quiz-topic comment")
+            self.problem(line, _l("unreadable quiz-topic comment"))
             return
         if isinstance(data, dict) and isinstance(data.get("name"), dict):
             self.topic(line).name = {k: str(v) for k, v in data["name"].items()}
@@ -159,7 +162,7 @@ class _GiftReader:
         if source.startswith("::"):
             end = source.find("::", 2)
             if end == -1:
-                self.problem(block.line, "question name is not closed with ::")
+                self.problem(block.line, _l("question name is not closed with ::"))
                 return None
             name, source = unescape(source[2:end]).strip(), source[end + 2 :].strip()
         is_html = False
@@ -172,7 +175,7 @@ class _GiftReader:
         label = name or f"line {block.line}"
         if opening < 0 or closing < 0:
             self.problem(
-                block.line, "no answers in braces {...} (descriptions are not supported)", label
+                block.line, _l("no answers in braces {...} (descriptions are not supported)"), label
             )
             return None
         stem = (source[:opening] + " " + source[closing + 1 :]).strip()
@@ -191,7 +194,7 @@ class _GiftReader:
             return None
         self.apply_meta(question, block.meta)
         if not question.id:
-            self.problem(block.line, "a question needs a name (::id::) to be matched", label)
+            self.problem(block.line, _l("a question needs a name (::id::) to be matched"), label)
         return question
 
     def answers(self, question: QuestionData, answers: str, is_html: bool, label: str) -> bool:
@@ -205,14 +208,16 @@ class _GiftReader:
             ]
             return True
         if "->" in answers:
-            self.problem(question.line, "matching questions are not supported", label)
+            self.problem(question.line, _l("matching questions are not supported"), label)
             return False
         parts = [(lead, body) for lead, body in split_unescaped(answers, "=~") if lead]
         if not parts:
             self.problem(
                 question.line,
-                "no answer starts with = or ~ "
-                "(numerical, short-answer and essay questions are not supported)",
+                _l(
+                    "no answer starts with = or ~ "
+                    "(numerical, short-answer and essay questions are not supported)"
+                ),
                 label,
             )
             return False
@@ -230,7 +235,7 @@ class _GiftReader:
                 OptionData(option_id, multilang.split(unescape(text), is_html=is_html), correct)
             )
         if not weighted and sum(1 for lead, _ in parts if lead == "=") > 1:
-            self.problem(question.line, "short-answer questions are not supported", label)
+            self.problem(question.line, _l("short-answer questions are not supported"), label)
             return False
         question.kind = "multiple" if weighted else "single"
         return True

@@ -11,7 +11,9 @@ never resolves entities nor fetches anything (uploads are untrusted).
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 
 from quiz.bank import meta, multilang
@@ -50,7 +52,7 @@ class _XmlReader:
         self.problems: list[Problem] = []
         self.topics: list[TopicData] = []
 
-    def problem(self, line: int, message: str, question: str = "") -> None:
+    def problem(self, line: int, message: Any, question: str = "") -> None:
         self.problems.append(Problem(self.file, line, question, message))
 
     def topic(self, line: int) -> TopicData:
@@ -60,7 +62,7 @@ class _XmlReader:
 
     def read(self, root: etree._Element) -> None:
         if root.tag != "quiz":
-            self.problem(root.sourceline or 1, "the root element must be <quiz>")
+            self.problem(root.sourceline or 1, _l("the root element must be <quiz>"))
             return
         for element in root.findall("question"):
             kind = element.get("type", "")
@@ -73,7 +75,9 @@ class _XmlReader:
             else:
                 name, _ = _text(element.find("name"))
                 self.problem(
-                    element.sourceline or 0, f"question type {kind!r} is not supported", name
+                    element.sourceline or 0,
+                    _l("question type %(kind)s is not supported", kind=repr(kind)),
+                    name,
                 )
 
     def category(self, element: etree._Element) -> None:
@@ -88,7 +92,7 @@ class _XmlReader:
                     data = json.loads(comment.strip()[len(TOPIC_META) :])
                     topic.name = {k: str(v) for k, v in data["name"].items()}
                 except (ValueError, KeyError, TypeError, AttributeError):
-                    self.problem(topic.line, "unreadable quiz-topic comment")
+                    self.problem(topic.line, _l("unreadable quiz-topic comment"))
         self.topics.append(topic)
 
     def question(self, element: etree._Element, kind: str) -> QuestionData | None:
@@ -111,7 +115,7 @@ class _XmlReader:
         except ValueError:
             points = 0
         if points != int(points):
-            self.problem(line, f"defaultgrade {grade} is not a whole number", key)
+            self.problem(line, _l("defaultgrade %(grade)s is not a whole number", grade=grade), key)
         question.points = int(points)
         question.tags = [t.text.strip() for t in element.findall("tags/tag/text") if t.text]
         answers = element.findall("answer")
@@ -143,7 +147,7 @@ class _XmlReader:
             if data:
                 _apply(question, data)
         if not key:
-            self.problem(line, "a question needs a <name> or an <idnumber>")
+            self.problem(line, _l("a question needs a <name> or an <idnumber>"))
         return question
 
 
@@ -173,7 +177,7 @@ def read_moodle_xml(text: bytes | str, filename: str) -> tuple[list[TopicData], 
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
         line = error.lineno or 0
-        return [], [Problem(filename, line, "", f"broken XML: {error.msg}")]
+        return [], [Problem(filename, line, "", _l("broken XML: %(reason)s", reason=error.msg))]
     reader = _XmlReader(filename)
     reader.read(root)
     return [t for t in reader.topics if t.questions], reader.problems

@@ -111,7 +111,8 @@ class Problem:
     file: str
     line: int
     question: str
-    message: str
+    #: A lazy translation: rendered in the reader's language (English on the command line).
+    message: Any
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

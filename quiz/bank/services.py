@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -212,12 +213,12 @@ def save_question(
     """
     topic = session.scalar(select(Topic).where(Topic.slug == topic_slug))
     if topic is None:
-        raise BankInvalid([_problem(data, f"unknown topic {topic_slug!r}")])
+        raise BankInvalid([_problem(data, _l("unknown topic %(topic)s", topic=repr(topic_slug)))])
     existing = get_question(session, data.id)
     if is_new and existing is not None:
-        raise BankInvalid([_problem(data, "a question with this id already exists")])
+        raise BankInvalid([_problem(data, _l("a question with this id already exists"))])
     if not is_new and existing is None:
-        raise BankInvalid([_problem(data, "no question with this id")])
+        raise BankInvalid([_problem(data, _l("no question with this id"))])
     errors, _ = validate([TopicData(slug=topic.slug, name=topic.name, questions=[data])])
     if errors:
         raise BankInvalid(errors)
@@ -235,7 +236,7 @@ def save_question(
     return question, outcome
 
 
-def _problem(data: QuestionData, message: str) -> Problem:
+def _problem(data: QuestionData, message: Any) -> Problem:
     return Problem(data.file or "form", 0, data.id, message)
 
 
@@ -243,7 +244,7 @@ def set_status(session: Session, key: str, status: Status, *, actor_id: int | No
     """Retire (no longer drawn) or restore a question; history is kept either way."""
     question = get_question(session, key)
     if question is None:
-        raise BankInvalid([_problem(QuestionData(id=key), "no question with this id")])
+        raise BankInvalid([_problem(QuestionData(id=key), _l("no question with this id"))])
     if question.status != status.value:
         question.status = status.value
         session.flush()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from quiz.bank.schema import (
     DEFAULT_LOCALE,
@@ -35,7 +38,9 @@ def validate(
     ids: dict[str, QuestionData] = {}
     for topic in topics:
         if not SLUG.match(topic.slug or ""):
-            errors.append(Problem(topic.file, topic.line, "", "topic must be a slug (a-z, 0-9, -)"))
+            errors.append(
+                Problem(topic.file, topic.line, "", _l("topic must be a slug (a-z, 0-9, -)"))
+            )
         elif topic.slug in slugs:
             other = slugs[topic.slug]
             errors.append(
@@ -49,7 +54,9 @@ def validate(
         else:
             slugs[topic.slug] = topic
         if not topic.name.get(DEFAULT_LOCALE):
-            errors.append(Problem(topic.file, topic.line, "", "name needs a Vietnamese (vi) text"))
+            errors.append(
+                Problem(topic.file, topic.line, "", _l("name needs a Vietnamese (vi) text"))
+            )
         for question in topic.questions:
             if question.id in ids:
                 first = ids[question.id]
@@ -67,7 +74,7 @@ def validate(
     return errors, warnings
 
 
-def _at(question: QuestionData, message: str, line: int = 0) -> Problem:
+def _at(question: QuestionData, message: Any, line: int = 0) -> Problem:
     return Problem(question.file, line or question.line, question.id, message)
 
 
@@ -75,15 +82,17 @@ def question_errors(q: QuestionData) -> list[Problem]:
     """Every rule one question breaks."""
     problems = []
     if not QUESTION_ID.match(q.id or ""):
-        problems.append(_at(q, "id must be 1-64 letters, digits, '-', '_' or '.'"))
+        problems.append(_at(q, _l("id must be 1-64 letters, digits, '-', '_' or '.'")))
     if q.difficulty not in DIFFICULTIES:
-        problems.append(_at(q, f"difficulty must be one of {', '.join(DIFFICULTIES)}"))
+        problems.append(
+            _at(q, _l("difficulty must be one of %(values)s", values=", ".join(DIFFICULTIES)))
+        )
     if q.kind not in KINDS:
-        problems.append(_at(q, f"kind must be one of {', '.join(KINDS)}"))
+        problems.append(_at(q, _l("kind must be one of %(values)s", values=", ".join(KINDS))))
     if isinstance(q.points, bool) or not isinstance(q.points, int) or q.points < 1:
-        problems.append(_at(q, "points must be a whole number of at least 1"))
+        problems.append(_at(q, _l("points must be a whole number of at least 1")))
     if not (q.text.get(DEFAULT_LOCALE) or "").strip():
-        problems.append(_at(q, "text needs a Vietnamese (vi) text"))
+        problems.append(_at(q, _l("text needs a Vietnamese (vi) text")))
     problems.extend(_option_errors(q))
     return problems
 
@@ -92,29 +101,52 @@ def _option_errors(q: QuestionData) -> list[Problem]:
     problems = []
     count = len(q.options)
     if q.kind == "true_false" and count != 2:
-        problems.append(_at(q, f"a true_false question has exactly 2 options, not {count}"))
+        problems.append(
+            _at(q, _l("a true_false question has exactly 2 options, not %(n)d", n=count))
+        )
     elif not MIN_OPTIONS <= count <= MAX_OPTIONS:
         problems.append(
-            _at(q, f"a question has {MIN_OPTIONS} to {MAX_OPTIONS} options, not {count}")
+            _at(
+                q,
+                _l(
+                    "a question has %(low)d to %(high)d options, not %(n)d",
+                    low=MIN_OPTIONS,
+                    high=MAX_OPTIONS,
+                    n=count,
+                ),
+            )
         )
     seen: set[str] = set()
     for option in q.options:
         if not OPTION_ID.match(option.id or ""):
             problems.append(
-                _at(q, f"option id {option.id!r} must be 1-16 letters or digits", option.line)
+                _at(
+                    q,
+                    _l("option id %(id)s must be 1-16 letters or digits", id=repr(option.id)),
+                    option.line,
+                )
             )
         elif option.id in seen:
-            problems.append(_at(q, f"option id {option.id} is used twice", option.line))
+            problems.append(_at(q, _l("option id %(id)s is used twice", id=option.id), option.line))
         seen.add(option.id)
         if not (option.text.get(DEFAULT_LOCALE) or "").strip():
-            problems.append(_at(q, f"option {option.id} needs a Vietnamese (vi) text", option.line))
+            problems.append(
+                _at(q, _l("option %(id)s needs a Vietnamese (vi) text", id=option.id), option.line)
+            )
     correct = sum(1 for o in q.options if o.correct)
     if q.kind in ("single", "true_false") and correct != 1:
         problems.append(
-            _at(q, f"a {q.kind} question has exactly one correct option, not {correct}")
+            _at(
+                q,
+                _l(
+                    "a %(kind)s question has exactly one correct option, not %(n)d",
+                    kind=q.kind,
+                    n=correct,
+                ),
+            )
         )
     if q.kind == "multiple" and correct < 1:
-        problems.append(_at(q, "a multiple question needs at least one correct option"))
+        problems.append(_at(q, _l("a multiple question needs at least one correct option")))
     return problems
 
 
@@ -126,7 +158,16 @@ def question_warnings(q: QuestionData) -> list[Problem]:
     for label, value in texts:
         missing = [loc for loc in LOCALES if not (value.get(loc) or "").strip()]
         if label == "explanation" and len(missing) == len(LOCALES):
-            problems.append(_at(q, "no explanation"))
+            problems.append(_at(q, _l("no explanation")))
         elif missing:
-            problems.append(_at(q, f"{label} has no {', '.join(missing)} translation"))
+            problems.append(
+                _at(
+                    q,
+                    _l(
+                        "%(part)s has no %(locales)s translation",
+                        part=label,
+                        locales=", ".join(missing),
+                    ),
+                )
+            )
     return problems

@@ -37,8 +37,12 @@ def only_organisers() -> None:
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
-    return {"KIND_LABELS": KIND_LABELS, "DIFFICULTY_LABELS": DIFFICULTY_LABELS,
-            "STATUS_LABELS": STATUS_LABELS, "LOCALES": LOCALES}
+    return {
+        "KIND_LABELS": KIND_LABELS,
+        "DIFFICULTY_LABELS": DIFFICULTY_LABELS,
+        "STATUS_LABELS": STATUS_LABELS,
+        "LOCALES": LOCALES,
+    }
 
 
 def topic_choices(blank: Any = None) -> list[SelectChoice]:
@@ -59,16 +63,26 @@ def index() -> Any:
     form.topic.choices = topic_choices(_("Any"))
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     filters = services.BankFilter(
-        topic=form.topic.data or "", difficulty=form.difficulty.data or "",
-        kind=form.kind.data or "", status=form.status.data or "",
-        missing=form.missing.data or "", query=form.q.data or "",
+        topic=form.topic.data or "",
+        difficulty=form.difficulty.data or "",
+        kind=form.kind.data or "",
+        status=form.status.data or "",
+        missing=form.missing.data or "",
+        query=form.q.data or "",
     )
     questions, total = services.list_questions(
         get_session(), filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("bank/index.html", form=form, questions=questions, total=total,
-                           page=page, pages=pages, missing=services.missing_locales)
+    return render_template(
+        "bank/index.html",
+        form=form,
+        questions=questions,
+        total=total,
+        page=page,
+        pages=pages,
+        missing=services.missing_locales,
+    )
 
 
 def _edit_actions(form: QuestionForm) -> bool:
@@ -128,8 +142,9 @@ def edit(key: str) -> Any:
         if response is not None:
             return response
     status = 422 if problems or form.errors else 200
-    return render_template("bank/edit.html", form=form, problems=problems,
-                           question=question), status
+    return render_template(
+        "bank/edit.html", form=form, problems=problems, question=question
+    ), status
 
 
 def current_content(question: Question) -> Any:
@@ -146,15 +161,13 @@ def detail(key: str) -> Any:
         newer.id: services.changes(older, newer)
         for newer, older in zip(history, history[1:], strict=False)
     }
-    return render_template("bank/detail.html", question=question, history=history,
-                           changes=changes)
+    return render_template("bank/detail.html", question=question, history=history, changes=changes)
 
 
 @bp.get("/<key>/preview")
 def preview(key: str) -> Any:
     question = question_or_404(key)
-    return render_template("bank/preview.html", question=question,
-                           version=question.current_version)
+    return render_template("bank/preview.html", question=question, version=question.current_version)
 
 
 @bp.post("/<key>/retire")
@@ -181,15 +194,25 @@ def upload() -> Any:
         if not problems:
             try:
                 summary = services.import_bank(
-                    get_session(), topics, retire_missing=form.retire_missing.data,
+                    get_session(),
+                    topics,
+                    retire_missing=form.retire_missing.data,
                     actor_id=current_user.id,
                 )
             except BankInvalid as error:
                 problems = error.problems
             else:
-                flash(_("Imported: %(n)d created, %(v)d new versions, %(u)d unchanged, "
-                        "%(r)d retired.", n=len(summary.created), v=len(summary.new_versions),
-                        u=len(summary.unchanged), r=len(summary.retired)), "success")
+                flash(
+                    _(
+                        "Imported: %(n)d created, %(v)d new versions, %(u)d unchanged, "
+                        "%(r)d retired.",
+                        n=len(summary.created),
+                        v=len(summary.new_versions),
+                        u=len(summary.unchanged),
+                        r=len(summary.retired),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("bank.index"))
     status = 422 if problems or form.errors else 200
     return render_template("bank/upload.html", form=form, problems=problems), status

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -38,7 +39,7 @@ class _Reader:
         self.file = filename
         self.problems: list[Problem] = []
 
-    def problem(self, line: int, message: str, question: str = "") -> None:
+    def problem(self, line: int, message: Any, question: str = "") -> None:
         self.problems.append(Problem(self.file, line, question, message))
 
     def line_of(self, node: Any, key: Any = None) -> int:
@@ -52,30 +53,40 @@ class _Reader:
     def unknown_keys(self, node: CommentedMap, allowed: set[str], question: str = "") -> None:
         for key in node:
             if key not in allowed:
-                self.problem(self.line_of(node, key), f"unknown key {key!r}", question)
+                self.problem(
+                    self.line_of(node, key), _l("unknown key %(key)s", key=repr(key)), question
+                )
 
     def texts(self, node: Any, line: int, label: str, question: str = "") -> dict[str, str]:
         """A per-locale text mapping ({vi: ..., en: ..., fr: ...})."""
         if node is None:
             return {}
         if not isinstance(node, CommentedMap):
-            self.problem(line, f"{label} must map locales (vi, en, fr) to texts", question)
+            self.problem(
+                line, _l("%(part)s must map locales (vi, en, fr) to texts", part=label), question
+            )
             return {}
         texts: dict[str, str] = {}
         for locale, value in node.items():
             if locale not in LOCALES:
                 self.problem(
-                    self.line_of(node, locale), f"unknown locale {locale!r} in {label}", question
+                    self.line_of(node, locale),
+                    _l("unknown locale %(locale)s in %(part)s", locale=repr(locale), part=label),
+                    question,
                 )
             elif not isinstance(value, str):
-                self.problem(self.line_of(node, locale), f"{label}.{locale} must be text", question)
+                self.problem(
+                    self.line_of(node, locale),
+                    _l("%(part)s.%(locale)s must be text", part=label, locale=locale),
+                    question,
+                )
             else:
                 texts[locale] = value
         return texts
 
     def topic(self, data: Any) -> TopicData | None:
         if not isinstance(data, CommentedMap):
-            self.problem(1, "a bank file is a mapping with topic, name and questions")
+            self.problem(1, _l("a bank file is a mapping with topic, name and questions"))
             return None
         self.unknown_keys(data, TOPIC_KEYS)
         slug = data.get("topic")
@@ -86,10 +97,10 @@ class _Reader:
             line=self.line_of(data, "topic") or 1,
         )
         if not isinstance(slug, str):
-            self.problem(topic.line, "topic must be a slug")
+            self.problem(topic.line, _l("topic must be a slug (a-z, 0-9, -)"))
         questions = data.get("questions")
         if not isinstance(questions, CommentedSeq):
-            self.problem(self.line_of(data, "questions") or 1, "questions must be a list")
+            self.problem(self.line_of(data, "questions") or 1, _l("questions must be a list"))
             return topic
         for index, node in enumerate(questions):
             question = self.question(node, questions.lc.item(index)[0] + 1)
@@ -99,23 +110,27 @@ class _Reader:
 
     def question(self, node: Any, line: int) -> QuestionData | None:
         if not isinstance(node, CommentedMap):
-            self.problem(line, "each question must be a mapping")
+            self.problem(line, _l("each question must be a mapping"))
             return None
         qid = node.get("id")
         label = str(qid) if qid is not None else ""
         self.unknown_keys(node, QUESTION_KEYS, label)
         if not isinstance(qid, str | int) or isinstance(qid, bool):
-            self.problem(line, "question has no id", label)
+            self.problem(line, _l("question has no id"), label)
         for key in ("difficulty", "kind", "source"):
             if key in node and not isinstance(node[key], str):
-                self.problem(self.line_of(node, key), f"{key} must be text", label)
+                self.problem(self.line_of(node, key), _l("%(part)s must be text", part=key), label)
         tags = node.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            self.problem(self.line_of(node, "tags"), "tags must be a list of words", label)
+            self.problem(self.line_of(node, "tags"), _l("tags must be a list of words"), label)
             tags = []
         points = node.get("points", 1)
         if isinstance(points, bool) or not isinstance(points, int):
-            self.problem(self.line_of(node, "points"), "points must be a whole number", label)
+            self.problem(
+                self.line_of(node, "points"),
+                _l("points must be a whole number of at least 1"),
+                label,
+            )
             points = 0
         question = QuestionData(
             id=str(qid) if qid is not None else "",
@@ -133,7 +148,7 @@ class _Reader:
         )
         options = node.get("options")
         if not isinstance(options, CommentedSeq):
-            self.problem(self.line_of(node, "options") or line, "options must be a list", label)
+            self.problem(self.line_of(node, "options") or line, _l("options must be a list"), label)
             return question
         for index, option in enumerate(options):
             parsed = self.option(option, options.lc.item(index)[0] + 1, label)
@@ -143,12 +158,14 @@ class _Reader:
 
     def option(self, node: Any, line: int, question: str) -> OptionData | None:
         if not isinstance(node, CommentedMap):
-            self.problem(line, "each option must be a mapping with id and text", question)
+            self.problem(line, _l("each option must be a mapping with id and text"), question)
             return None
         self.unknown_keys(node, OPTION_KEYS, question)
         correct = node.get("correct", False)
         if not isinstance(correct, bool):
-            self.problem(self.line_of(node, "correct"), "correct must be true or false", question)
+            self.problem(
+                self.line_of(node, "correct"), _l("correct must be true or false"), question
+            )
             correct = False
         return OptionData(
             id=str(node.get("id", "")),
@@ -167,9 +184,9 @@ def read_yaml(text: str, filename: str) -> tuple[TopicData | None, list[Problem]
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 0
         reason = (error.problem or "invalid YAML").strip()
-        return None, [Problem(filename, line, "", f"broken YAML: {reason}")]
+        return None, [Problem(filename, line, "", _l("broken YAML: %(reason)s", reason=reason))]
     except YAMLError as error:
-        return None, [Problem(filename, 0, "", f"broken YAML: {error}")]
+        return None, [Problem(filename, 0, "", _l("broken YAML: %(reason)s", reason=str(error)))]
     return reader.topic(data), reader.problems
 
 

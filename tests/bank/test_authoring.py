@@ -89,10 +89,11 @@ def test_a_rule_broken_in_the_form_saves_nothing_and_says_why(organiser_client, 
                                                               db_session):
     bank()
     response = organiser_client.post(
-        "/organiser/bank/new", data=form_data(**{"options-1-correct": "y"})
+        "/organiser/bank/new", data=form_data(**{"options-1-correct": "y"}),
+        headers={"Accept-Language": "fr"},
     )
     assert response.status_code == 422
-    assert "exactly one correct option" in response.text
+    assert "exactement une bonne réponse, pas 2" in response.text
     assert db_session.scalar(select(Question).where(Question.key == "q-new")) is None
 
 
@@ -174,7 +175,7 @@ def test_upload_with_a_fault_imports_nothing_and_shows_file_line_question(organi
             "      - {id: a, text: {vi: A}, correct: true}\n      - {id: b, text: {vi: B}}\n")
     response = upload(organiser_client, "bad.yaml", text)
     assert response.status_code == 422
-    assert "bad.yaml:7: [up-2] unknown key &#39;corect&#39;" in response.text
+    assert "bad.yaml:7: [up-2] khóa không hợp lệ &#39;corect&#39;" in response.text
     assert db_session.scalar(select(Question).where(Question.key == "up-2")) is None
 
 
