@@ -16,6 +16,7 @@ from quiz import create_app, migrate
 from quiz.accounts import services as accounts
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role
+from quiz.attempts import services as attempt_services
 from quiz.bank import files as bank_files
 from quiz.bank import services as bank_services
 from quiz.bank.schema import BankInvalid, TopicData
@@ -289,3 +290,20 @@ def demo(host: str, port: int) -> None:
         click.echo(f"  {account.role:<12} {account.email} / {account.password}")
     click.echo("Press Ctrl+C to stop.")
     run_server(create_app, host, port, workers=2)
+
+
+# -- attempts --------------------------------------------------------------------------
+
+
+@main.group()
+def attempts() -> None:
+    """Attempts."""
+
+
+@attempts.command("close-expired")
+@with_appcontext
+def attempts_close_expired() -> None:
+    """Finalize every attempt past its deadline and grace (run it every minute)."""
+    with session_scope() as session:
+        closed = attempt_services.close_expired(session)
+    click.echo(f"Closed {closed} attempt(s) past deadline and grace.")

@@ -4,17 +4,22 @@ Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 """
 
 from quiz.accounts.models import ApiToken, User
+from quiz.attempts.models import Attempt, AttemptItem
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
+from quiz.rounds.models import Round
 from quiz.universities.models import University
 
 __all__ = [
     "ApiToken",
+    "Attempt",
+    "AttemptItem",
     "AuditEntry",
     "Base",
     "Question",
     "QuestionVersion",
+    "Round",
     "Topic",
     "University",
     "User",

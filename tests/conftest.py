@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from quiz import cli, create_app, migrate
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
+from quiz.bank.schema import OptionData, QuestionData, TopicData
+from quiz.bank.services import import_bank
+from quiz.clock import now
 from quiz.extensions import limiter
+from quiz.rounds.services import BlueprintLine, RoundData, create_round
 from quiz.universities.models import University
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -237,3 +242,73 @@ def on_postgres() -> bool:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def make_bank(db_session: Session) -> Callable[..., list[str]]:
+    """Import a small bank: ``make_bank(topic="law", easy=3, hard=2, kind="single")``.
+
+    Question ``n`` has options a-d with ``a`` correct (``a`` and ``b`` for multiple).
+    """
+
+    def create(
+        topic: str = "basics", kind: str = "single", points: int = 1, **levels: int
+    ) -> list[str]:
+        questions = []
+        for level, count in (levels or {"easy": 4}).items():
+            for n in range(count):
+                key = f"{topic}-{level}-{kind}-{n + 1:02d}"
+                if kind == "true_false":
+                    options = [
+                        OptionData("a", {"vi": "Đúng"}, True),
+                        OptionData("b", {"vi": "Sai"}),
+                    ]
+                else:
+                    options = [
+                        OptionData(
+                            o,
+                            {"vi": f"Phương án {o}", "en": f"Option {o}"},
+                            o == "a" or (kind == "multiple" and o == "b"),
+                        )
+                        for o in "abcd"
+                    ]
+                questions.append(
+                    QuestionData(
+                        id=key,
+                        difficulty=level,
+                        kind=kind,
+                        points=points,
+                        text={"vi": f"Câu hỏi {key}?", "en": f"Question {key}?"},
+                        options=options,
+                        explanation={"vi": f"Giải thích {key}.", "en": f"Because {key}."},
+                        source="Test source",
+                    )
+                )
+        import_bank(db_session, [TopicData(topic, {"vi": topic}, questions)])
+        return [q.id for q in questions]
+
+    return create
+
+
+@pytest.fixture
+def make_round(db_session: Session, make_bank: Callable[..., list[str]]) -> Callable[..., Any]:
+    """Create a round open now for an hour: ``make_round(time_limit_seconds=600, ...)``.
+
+    Without ``blueprint``, a bank of 6 easy questions is made and 4 are drawn.
+    """
+
+    def create(**fields: Any) -> Any:
+        if "blueprint" not in fields:
+            make_bank(topic="basics", easy=6)
+            fields["blueprint"] = [BlueprintLine(4, "basics", "easy")]
+        moment = now()
+        values: dict[str, Any] = {
+            "title": {"vi": "Vòng thử", "en": "Test round"},
+            "opens_at": moment - timedelta(minutes=1),
+            "closes_at": moment + timedelta(hours=1),
+            "time_limit_seconds": 600,
+        }
+        values.update(fields)
+        return create_round(db_session, RoundData(**values), actor_id=None)
+
+    return create

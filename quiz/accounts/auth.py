@@ -63,6 +63,13 @@ def init_login(app: Flask, manager: LoginManager) -> None:
         return redirect(login_url(manager.login_view, next_url=request.full_path.rstrip("?")))
 
 
+def current_user_id() -> str:
+    """The logged-in user as a rate-limit key (the address for anonymous callers)."""
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "unknown"
+
+
 def role_required(*roles: Role) -> Callable[[F], F]:
     """Only users with one of ``roles``: anonymous visitors log in first, others get 403."""
 

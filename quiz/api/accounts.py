@@ -12,6 +12,7 @@ from quiz.accounts import services, tokens
 from quiz.accounts.auth import bearer_token
 from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
 from quiz.api.base import api_role_required, bp, iso, parse_body
+from quiz.api.openapi import documented
 from quiz.db import get_session
 from quiz.errorpages import json_error
 
@@ -33,8 +34,25 @@ class RegistrationRequest(BaseModel):
     accept_rules: bool = True
 
 
+class TokenOut(BaseModel):
+    token: str
+    expires_at: str
+
+
+class RegisteredOut(BaseModel):
+    id: int
+
+
 @bp.post("/auth/token")
 @limit_login_failures
+@documented(
+    "post",
+    "/api/v1/auth/token",
+    "Log in and get a bearer token",
+    body=TokenRequest,
+    responses={200: TokenOut},
+    errors=(400, 401, 422, 429),
+)
 def create_token() -> Any:
     body = parse_body(TokenRequest)
     session = get_session()
@@ -50,6 +68,14 @@ def create_token() -> Any:
 
 @bp.delete("/auth/token")
 @api_role_required()
+@documented(
+    "delete",
+    "/api/v1/auth/token",
+    "Revoke the token used",
+    responses={204: None},
+    errors=(400,),
+    auth=True,
+)
 def revoke_token() -> Any:
     token = bearer_token()
     if token is None:
@@ -60,6 +86,14 @@ def revoke_token() -> Any:
 
 @bp.post("/register")
 @limit_registrations
+@documented(
+    "post",
+    "/api/v1/register",
+    "Student self-registration",
+    body=RegistrationRequest,
+    responses={201: RegisteredOut},
+    errors=(400, 409, 413, 422, 429),
+)
 def register() -> Any:
     body = parse_body(RegistrationRequest)
     new = services.NewUser(

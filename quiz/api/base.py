@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
@@ -34,6 +34,8 @@ MAX_LIMIT = 500
 def protect_cookie_sessions() -> None:
     """Cookie-authenticated writes must prove they come from our pages."""
     if request.method in {"GET", "HEAD", "OPTIONS"} or bearer_token() is not None:
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     if current_user.is_authenticated and not g.get("authenticated_by_token"):
         csrf.protect()

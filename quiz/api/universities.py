@@ -6,13 +6,34 @@ from typing import Any
 
 from flask import request
 from flask_babel import get_locale
+from pydantic import BaseModel
 
 from quiz.api.base import bp, page_args
+from quiz.api.openapi import documented
 from quiz.db import get_session
 from quiz.universities import services
 
 
+class UniversityOut(BaseModel):
+    code: str
+    name: str
+    short_name: str
+
+
+class UniversityList(BaseModel):
+    universities: list[UniversityOut]
+    total: int
+
+
 @bp.get("/universities")
+@documented(
+    "get",
+    "/api/v1/universities",
+    "List universities (searchable)",
+    responses={200: UniversityList},
+    errors=(422,),
+    query=(("q", "string"), ("limit", "integer"), ("offset", "integer")),
+)
 def list_universities() -> Any:
     limit, offset = page_args()
     universities, total = services.search(

@@ -39,8 +39,14 @@ def redis_db():
 
 
 def quiz(env, *args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "quiz", *args], env=env, check=True,
-                          capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "quiz", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 def post_login(port, email, password):
@@ -66,13 +72,28 @@ def two_servers(tmp_path, redis_db):
         QUIZ_DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
     )
     quiz(env, "db", "upgrade")
-    quiz(env, "users", "create", "--role", "organiser", "--email", "boss@example.org",
-         "--name", "Đỗ Quang", "--password-stdin", input=PASSWORD + "\n")
+    quiz(
+        env,
+        "users",
+        "create",
+        "--role",
+        "organiser",
+        "--email",
+        "boss@example.org",
+        "--name",
+        "Đỗ Quang",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     ports = [free_port(), free_port()]
     servers = [
-        subprocess.Popen([sys.executable, "-m", "quiz", "serve", "--port", str(port),
-                          "--workers", "1"], env=env, start_new_session=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-m", "quiz", "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for port in ports
     ]
     try:

@@ -12,21 +12,38 @@ from quiz.bank.models import Question, QuestionVersion
 from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
 
-PAGES = ["/organiser/bank/", "/organiser/bank/new", "/organiser/bank/upload",
-         "/organiser/bank/q-001", "/organiser/bank/q-001/edit", "/organiser/bank/q-001/preview"]
-POSTS = ["/organiser/bank/new", "/organiser/bank/upload", "/organiser/bank/q-001/edit",
-         "/organiser/bank/q-001/retire", "/organiser/bank/q-001/restore"]
+PAGES = [
+    "/organiser/bank/",
+    "/organiser/bank/new",
+    "/organiser/bank/upload",
+    "/organiser/bank/q-001",
+    "/organiser/bank/q-001/edit",
+    "/organiser/bank/q-001/preview",
+]
+POSTS = [
+    "/organiser/bank/new",
+    "/organiser/bank/upload",
+    "/organiser/bank/q-001/edit",
+    "/organiser/bank/q-001/retire",
+    "/organiser/bank/q-001/restore",
+]
 
 
 @pytest.fixture
 def bank(db_session):
     def make(text="Câu hỏi thử?", qid="q-001", kind="single"):
         question = QuestionData(
-            id=qid, difficulty="easy", kind=kind, points=1,
+            id=qid,
+            difficulty="easy",
+            kind=kind,
+            points=1,
             text={"vi": text, "en": "Test question?"},
-            options=[OptionData("a", {"vi": "Đúng", "en": "Yes"}, True),
-                     OptionData("b", {"vi": "Sai", "en": "No"})],
-            explanation={"vi": "Giải thích."}, source="Convention, art. 64",
+            options=[
+                OptionData("a", {"vi": "Đúng", "en": "Yes"}, True),
+                OptionData("b", {"vi": "Sai", "en": "No"}),
+            ],
+            explanation={"vi": "Giải thích."},
+            source="Convention, art. 64",
         )
         import_bank(db_session, [TopicData("basics", {"vi": "Cơ bản"}, [question])])
         return db_session.scalar(select(Question).where(Question.key == qid))
@@ -36,12 +53,22 @@ def bank(db_session):
 
 def form_data(**overrides):
     data = {
-        "key": "q-new", "topic": "basics", "kind": "single", "difficulty": "medium",
-        "points": "1", "text_vi": "Công ước được mở ký ở đâu?", "text_en": "Where?",
-        "text_fr": "Où ?", "explanation_vi": "Tại Hà Nội.", "source": "Convention, art. 64",
+        "key": "q-new",
+        "topic": "basics",
+        "kind": "single",
+        "difficulty": "medium",
+        "points": "1",
+        "text_vi": "Công ước được mở ký ở đâu?",
+        "text_en": "Where?",
+        "text_fr": "Où ?",
+        "explanation_vi": "Tại Hà Nội.",
+        "source": "Convention, art. 64",
         "tags": "signature, hanoi",
-        "options-0-id": "a", "options-0-text_vi": "Hà Nội", "options-0-correct": "y",
-        "options-1-id": "b", "options-1-text_vi": "Genève",
+        "options-0-id": "a",
+        "options-0-text_vi": "Hà Nội",
+        "options-0-correct": "y",
+        "options-1-id": "b",
+        "options-1-text_vi": "Genève",
         "save": "1",
     }
     data.update(overrides)
@@ -63,8 +90,9 @@ def test_students_and_coordinators_get_403(student_client, coordinator_client, b
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_nobody_but_organisers_may_post(client, student_client, coordinator_client, bank,
-                                        db_session, path):
+def test_nobody_but_organisers_may_post(
+    client, student_client, coordinator_client, bank, db_session, path
+):
     bank()
     before = db_session.scalar(select(func.count(QuestionVersion.id)))
     assert client.post(path, data=form_data()).status_code == 302
@@ -73,8 +101,9 @@ def test_nobody_but_organisers_may_post(client, student_client, coordinator_clie
     assert db_session.scalar(select(func.count(QuestionVersion.id))) == before
 
 
-def test_organiser_creates_a_question_and_it_is_audited(organiser_client, organiser, bank,
-                                                        db_session):
+def test_organiser_creates_a_question_and_it_is_audited(
+    organiser_client, organiser, bank, db_session
+):
     bank()
     response = organiser_client.post("/organiser/bank/new", data=form_data())
     assert response.status_code == 302
@@ -85,11 +114,11 @@ def test_organiser_creates_a_question_and_it_is_audited(organiser_client, organi
     assert entry.actor_id == organiser.id and entry.action == "bank.question.create"
 
 
-def test_a_rule_broken_in_the_form_saves_nothing_and_says_why(organiser_client, bank,
-                                                              db_session):
+def test_a_rule_broken_in_the_form_saves_nothing_and_says_why(organiser_client, bank, db_session):
     bank()
     response = organiser_client.post(
-        "/organiser/bank/new", data=form_data(**{"options-1-correct": "y"}),
+        "/organiser/bank/new",
+        data=form_data(**{"options-1-correct": "y"}),
         headers={"Accept-Language": "fr"},
     )
     assert response.status_code == 422
@@ -97,8 +126,9 @@ def test_a_rule_broken_in_the_form_saves_nothing_and_says_why(organiser_client, 
     assert db_session.scalar(select(Question).where(Question.key == "q-new")) is None
 
 
-def test_add_and_remove_option_buttons_change_the_form_without_saving(organiser_client, bank,
-                                                                      db_session):
+def test_add_and_remove_option_buttons_change_the_form_without_saving(
+    organiser_client, bank, db_session
+):
     bank()
     data = form_data(save=None, add_option="1")
     response = organiser_client.post("/organiser/bank/new", data=data)
@@ -109,17 +139,27 @@ def test_add_and_remove_option_buttons_change_the_form_without_saving(organiser_
     assert db_session.scalar(select(Question).where(Question.key == "q-new")) is None
 
 
-def test_editing_makes_a_new_version_and_history_says_what_changed(organiser_client, bank,
-                                                                   db_session):
+def test_editing_makes_a_new_version_and_history_says_what_changed(
+    organiser_client, bank, db_session
+):
     question = bank()
     first_id = question.current_version_id
     page = organiser_client.get("/organiser/bank/q-001/edit")
     assert "Câu hỏi thử?" in page.text
     response = organiser_client.post(
         "/organiser/bank/q-001/edit",
-        data=form_data(key="q-001", text_vi="Câu hỏi đã sửa?", text_en="Test question?",
-                       text_fr=None, **{"options-0-text_vi": "Đúng", "options-0-text_en": "Yes",
-                                        "options-1-text_vi": "Sai", "options-1-text_en": "No"}),
+        data=form_data(
+            key="q-001",
+            text_vi="Câu hỏi đã sửa?",
+            text_en="Test question?",
+            text_fr=None,
+            **{
+                "options-0-text_vi": "Đúng",
+                "options-0-text_en": "Yes",
+                "options-1-text_vi": "Sai",
+                "options-1-text_en": "No",
+            },
+        ),
     )
     assert response.status_code == 302
     db_session.expire_all()
@@ -162,17 +202,23 @@ def upload(client, name, text, **extra):
 
 
 def test_upload_imports_a_gift_file(organiser_client, db_session):
-    response = upload(organiser_client, "bank.gift",
-                      "$CATEGORY: $course$/top/safety\n\n::up-1::Updates fix holes.{T}\n")
+    response = upload(
+        organiser_client,
+        "bank.gift",
+        "$CATEGORY: $course$/top/safety\n\n::up-1::Updates fix holes.{T}\n",
+    )
     assert response.status_code == 302
     assert db_session.scalar(select(Question).where(Question.key == "up-1")) is not None
 
 
-def test_upload_with_a_fault_imports_nothing_and_shows_file_line_question(organiser_client,
-                                                                         db_session):
-    text = ("topic: t\nname: {vi: T}\nquestions:\n  - id: up-2\n    difficulty: easy\n"
-            "    kind: single\n    corect: true\n    text: {vi: Hỏi}\n    options:\n"
-            "      - {id: a, text: {vi: A}, correct: true}\n      - {id: b, text: {vi: B}}\n")
+def test_upload_with_a_fault_imports_nothing_and_shows_file_line_question(
+    organiser_client, db_session
+):
+    text = (
+        "topic: t\nname: {vi: T}\nquestions:\n  - id: up-2\n    difficulty: easy\n"
+        "    kind: single\n    corect: true\n    text: {vi: Hỏi}\n    options:\n"
+        "      - {id: a, text: {vi: A}, correct: true}\n      - {id: b, text: {vi: B}}\n"
+    )
     response = upload(organiser_client, "bad.yaml", text)
     assert response.status_code == 422
     assert "bad.yaml:7: [up-2] khóa không hợp lệ &#39;corect&#39;" in response.text
@@ -184,8 +230,12 @@ SCRIPT = "<script>alert('x')</script>"
 
 def test_question_text_with_a_script_tag_is_shown_as_text_everywhere(organiser_client, bank):
     bank(f"Hỏi {SCRIPT}?")
-    for path in ("/organiser/bank/", "/organiser/bank/q-001", "/organiser/bank/q-001/edit",
-                 "/organiser/bank/q-001/preview"):
+    for path in (
+        "/organiser/bank/",
+        "/organiser/bank/q-001",
+        "/organiser/bank/q-001/edit",
+        "/organiser/bank/q-001/preview",
+    ):
         page = organiser_client.get(path).text
         assert SCRIPT not in page, path
         assert "&lt;script&gt;" in page, path

@@ -1,0 +1,1 @@
+"""Attempts: a student's timed question set, their answers, and its score."""

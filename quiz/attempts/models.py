@@ -1,0 +1,106 @@
+"""Attempts and their items (contest-rules.md, Drawing, Timing, Scoring).
+
+Races are settled by the database, so they hold with several workers and
+servers: one attempt per (round, student, number); at most one in progress per
+student and round; a finalized attempt never changes status again.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quiz.bank.models import QuestionVersion
+from quiz.db import Base, UTCDateTime
+
+#: Scores are kept in 1/840 of a point: a partial-credit item scores
+#: points * k / n with n <= 8 options, and 840 is divisible by 1..8, so every
+#: score is an exact integer and rankings never compare floating-point numbers.
+SCORE_UNIT = 840
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"
+
+
+class Attempt(Base):
+    """One student's attempt at one round."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("round_id", "student_id", "number", name="uq_attempts_number"),
+        # At most one attempt in progress per student and round, even when starts race.
+        Index(
+            "uq_attempts_in_progress",
+            "round_id",
+            "student_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+        Index(
+            "ix_attempts_deadline_open",
+            "deadline",
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+        CheckConstraint("status IN ('in_progress', 'submitted', 'expired')", name="status"),
+        CheckConstraint("number >= 1", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="RESTRICT"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    #: 1 for the student's first attempt at the round, then 2...
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(default=AttemptStatus.IN_PROGRESS.value)
+    #: Seeds the draw and the shuffles, so the set can be reproduced.
+    seed: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: min(started_at + time limit, round closes_at).
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: In 1/SCORE_UNIT points; null until finalized.
+    score_units: Mapped[int | None]
+    max_score: Mapped[int]
+    duration_ms: Mapped[int | None]
+    #: The student's answer to the round's prediction question, if any.
+    prediction: Mapped[int | None]
+    #: Where the student was (1-based position), to resume on another device.
+    last_position: Mapped[int] = mapped_column(default=1)
+
+    items: Mapped[list[AttemptItem]] = relationship(
+        order_by="AttemptItem.position", back_populates="attempt", lazy="selectin"
+    )
+
+
+class AttemptItem(Base):
+    """One question of an attempt: the pinned version, the shown order, the answer."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_attempt_items_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    #: 1-based, in the order shown to this student.
+    position: Mapped[int]
+    #: The exact version served; later edits of the question never change it.
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True
+    )
+    #: Option ids in the shuffled order shown to this student.
+    option_order: Mapped[list[str]] = mapped_column(JSON)
+    #: The last saved answer (option ids); empty = unanswered.
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: In 1/SCORE_UNIT points; set when the attempt is finalized.
+    score_units: Mapped[int | None]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    version: Mapped[QuestionVersion] = relationship(lazy="joined")

@@ -1,0 +1,90 @@
+"""The round model (contest-rules.md, Rounds)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quiz.clock import now
+from quiz.db import Base, UTCDateTime
+
+
+class AttemptPolicy(enum.StrEnum):
+    BEST = "best"
+    LAST = "last"
+
+
+class MultipleChoicePolicy(enum.StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"
+    PARTIAL = "partial"
+
+
+class Review(enum.StrEnum):
+    AFTER_CLOSE = "after_close"
+    IMMEDIATELY = "immediately"
+    NEVER = "never"
+
+
+class RoundStatus(enum.StrEnum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(Base):
+    """A timed question set that students take between two instants."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint("time_limit_seconds > 0", name="time_limit"),
+        CheckConstraint("grace_seconds >= 0", name="grace"),
+        CheckConstraint("max_attempts >= 1", name="max_attempts"),
+        CheckConstraint("attempt_policy IN ('best', 'last')", name="attempt_policy"),
+        CheckConstraint(
+            "multiple_choice_policy IN ('all_or_nothing', 'partial')", name="mc_policy"
+        ),
+        CheckConstraint("review IN ('after_close', 'immediately', 'never')", name="review"),
+        Index("ix_rounds_opens_at", "opens_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Title per locale (``{"vi": ..., "en": ..., "fr": ...}``); vi is required.
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The time a student has once they start.
+    time_limit_seconds: Mapped[int]
+    #: Saves up to this long after the deadline still count (network latency).
+    grace_seconds: Mapped[int] = mapped_column(default=10)
+    #: ``[{"topic": slug or None, "difficulty": level or None, "count": n}, ...]``.
+    blueprint: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    max_attempts: Mapped[int] = mapped_column(default=1)
+    attempt_policy: Mapped[str] = mapped_column(default=AttemptPolicy.BEST.value)
+    multiple_choice_policy: Mapped[str] = mapped_column(
+        default=MultipleChoicePolicy.ALL_OR_NOTHING.value
+    )
+    review: Mapped[str] = mapped_column(default=Review.AFTER_CLOSE.value)
+    #: After this instant public boards show standings as they were then.
+    leaderboard_freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The tie-break question per locale, e.g. "How many entries will score full marks?".
+    prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    #: The true answer, entered by organisers after the round closes.
+    prediction_value: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def question_count(self) -> int:
+        return sum(int(line["count"]) for line in self.blueprint)
+
+    def status_at(self, moment: datetime) -> RoundStatus:
+        if moment < self.opens_at:
+            return RoundStatus.UPCOMING
+        if moment < self.closes_at:
+            return RoundStatus.OPEN
+        return RoundStatus.CLOSED
