@@ -255,8 +255,8 @@ def make_bank(db_session: Session) -> Callable[..., list[str]]:
         topic: str = "basics", kind: str = "single", points: int = 1, **levels: int
     ) -> list[str]:
         questions = []
-        for level, count in (levels or {"easy": 4}).items():
-            for n in range(count):
+        for level, how_many in (levels or {"easy": 4}).items():
+            for n in range(how_many):
                 key = f"{topic}-{level}-{kind}-{n + 1:02d}"
                 if kind == "true_false":
                     options = [
