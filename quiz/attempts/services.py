@@ -65,7 +65,7 @@ def attempts_of(session: Session, round_: Round, student: User) -> list[Attempt]
     return attempts
 
 
-def _draw_items(session: Session, round_: Round, seed: int) -> list[AttemptItem]:
+def draw_items(session: Session, round_: Round, seed: int) -> list[AttemptItem]:
     """The attempt's questions: drawn, shuffled, option order shuffled, versions pinned."""
     rng = random.Random(seed)
     lines = [
@@ -122,9 +122,13 @@ def start(session: Session, round_: Round, student: User) -> tuple[Attempt, bool
         or 0
     )
     if used >= round_.max_attempts:
+        # A racing start may have just committed the attempt in progress: return it.
+        winner = in_progress(session, round_, student)
+        if winner is not None:
+            return winner, False
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
     seed = secrets.randbits(31)
-    items = _draw_items(session, round_, seed)
+    items = draw_items(session, round_, seed)
     attempt = Attempt(
         round_id=round_.id,
         student_id=student.id,
