@@ -19,14 +19,26 @@ from quiz import db, i18n
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
 from quiz.api import bp as api_bp
+from quiz.attempts.views import bp as contest_bp
 from quiz.bank.views import bp as bank_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
 from quiz.main.views import bp as main_bp
 from quiz.organiser.views import bp as organiser_bp
+from quiz.rounds.forms import ROUND_STATUS_LABELS
+from quiz.rounds.views import bp as rounds_admin_bp
 from quiz.universities.views import bp as universities_bp
 
-BLUEPRINTS = (main_bp, accounts_bp, universities_bp, organiser_bp, bank_bp, api_bp)
+BLUEPRINTS = (
+    main_bp,
+    accounts_bp,
+    universities_bp,
+    contest_bp,
+    organiser_bp,
+    bank_bp,
+    rounds_admin_bp,
+    api_bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -53,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["localtime"] = i18n.local_datetime
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    app.jinja_env.globals["ROUND_STATUS_LABELS"] = ROUND_STATUS_LABELS
     app.context_processor(lambda: {"current_locale": str(get_locale() or "vi")})
     register_error_handlers(app)
     return app

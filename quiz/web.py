@@ -24,7 +24,8 @@ def apply_errors(form: Any, error: ServiceError) -> None:
     errors = getattr(error, "errors", None) or {error.field or "": error.message}
     for field_name, message in errors.items():
         field = getattr(form, field_name, None)
-        if field is not None and hasattr(field, "errors") and field_name != "meta":
+        # Lists of sub-forms (blueprint lines, options) show their errors above the form.
+        if field is not None and not hasattr(field, "entries") and field_name != "meta":
             field.errors = [*field.errors, str(message)]
         else:
             form.form_errors.append(str(message))

@@ -1,0 +1,163 @@
+"""Students' pages: rounds, the start page, the attempt, submission, result and review.
+
+Every page works without JavaScript (plain form posts per question and for
+submission); with it, the attempt page saves each answer as it is chosen and
+keeps unsent answers in the browser until the server has them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from quiz.accounts.models import Role
+from quiz.attempts import services
+from quiz.attempts.models import Attempt
+from quiz.attempts.scoring import display
+from quiz.db import get_session
+from quiz.errors import Conflict, ServiceError
+from quiz.rounds.services import get_round, list_rounds, status_now
+
+bp = Blueprint("contest", __name__, template_folder="templates")
+
+
+@bp.app_template_filter("score")
+def score_filter(units: int | None) -> str:
+    return display(units)
+
+
+@bp.get("/rounds")
+def rounds() -> Any:
+    session = get_session()
+    all_rounds = list_rounds(session)
+    mine: dict[int, list[Attempt]] = {}
+    if current_user.is_authenticated and current_user.has_role(Role.STUDENT):
+        mine = {r.id: services.attempts_of(session, r, current_user) for r in all_rounds}
+    return render_template("attempts/rounds.html", rounds=all_rounds, mine=mine, status=status_now)
+
+
+@bp.get("/rounds/<int:round_id>")
+def round_page(round_id: int) -> Any:
+    session = get_session()
+    round_ = get_round(session, round_id)
+    attempts: list[Attempt] = []
+    if current_user.is_authenticated and current_user.has_role(Role.STUDENT):
+        attempts = services.attempts_of(session, round_, current_user)
+    return render_template(
+        "attempts/start.html", round=round_, attempts=attempts, status=status_now(round_)
+    )
+
+
+@bp.post("/rounds/<int:round_id>/start")
+@login_required
+def start(round_id: int) -> Any:
+    session = get_session()
+    round_ = get_round(session, round_id)
+    try:
+        attempt, _created = services.start(session, round_, current_user)
+    except Conflict as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("contest.round_page", round_id=round_id))
+    return redirect(url_for("contest.attempt_page", attempt_id=attempt.id))
+
+
+def own_attempt(attempt_id: int) -> Attempt:
+    if not current_user.is_authenticated:
+        abort(401)
+    return services.get_attempt(get_session(), attempt_id, current_user)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt_page(attempt_id: int) -> Any:
+    attempt = own_attempt(attempt_id)
+    if attempt.status != "in_progress":
+        return redirect(url_for("contest.result", attempt_id=attempt.id))
+    count = len(attempt.items)
+    position = request.args.get("q", attempt.last_position, type=int) or 1
+    position = min(max(position, 1), count)
+    round_ = get_round(get_session(), attempt.round_id)
+    return render_template(
+        "attempts/attempt.html",
+        attempt=attempt,
+        round=round_,
+        position=position,
+        remaining=services.remaining_seconds(attempt),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/answer")
+@login_required
+def answer(attempt_id: int) -> Any:
+    """Save one answer from the plain form (no JavaScript), then go where asked."""
+    position = request.form.get("position", type=int) or 1
+    choices = request.form.getlist("choices")
+    try:
+        services.save_answer(get_session(), attempt_id, current_user, position, choices)
+    except Conflict as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("contest.result", attempt_id=attempt_id))
+    except ServiceError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("contest.attempt_page", attempt_id=attempt_id, q=position))
+    go = request.form.get("go", type=int) or position
+    if request.form.get("finish"):
+        return redirect(url_for("contest.confirm", attempt_id=attempt_id))
+    return redirect(url_for("contest.attempt_page", attempt_id=attempt_id, q=go))
+
+
+@bp.get("/attempts/<int:attempt_id>/confirm")
+@login_required
+def confirm(attempt_id: int) -> Any:
+    attempt = own_attempt(attempt_id)
+    if attempt.status != "in_progress":
+        return redirect(url_for("contest.result", attempt_id=attempt.id))
+    unanswered = [item.position for item in attempt.items if not item.choices]
+    round_ = get_round(get_session(), attempt.round_id)
+    return render_template(
+        "attempts/confirm.html",
+        attempt=attempt,
+        round=round_,
+        unanswered=unanswered,
+        remaining=services.remaining_seconds(attempt),
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int) -> Any:
+    raw = (request.form.get("prediction") or "").strip()
+    prediction = int(raw) if raw.isdigit() else None
+    try:
+        services.submit(get_session(), attempt_id, current_user, prediction)
+    except ServiceError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("contest.confirm", attempt_id=attempt_id))
+    return redirect(url_for("contest.result", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int) -> Any:
+    attempt = own_attempt(attempt_id)
+    if attempt.status == "in_progress":
+        return redirect(url_for("contest.attempt_page", attempt_id=attempt.id))
+    round_ = get_round(get_session(), attempt.round_id)
+    return render_template(
+        "attempts/result.html",
+        attempt=attempt,
+        round=round_,
+        review=services.review_allowed(attempt, round_),
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int) -> Any:
+    attempt = own_attempt(attempt_id)
+    round_ = get_round(get_session(), attempt.round_id)
+    if not services.review_allowed(attempt, round_):
+        abort(403)
+    return render_template("attempts/review.html", attempt=attempt, round=round_)

@@ -1,0 +1,180 @@
+"""The organisers' round form, with its blueprint editor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from quiz.bank.forms import DIFFICULTY_LABELS
+from quiz.bank.schema import LOCALES
+from quiz.rounds.services import BlueprintLine, RoundData
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+REVIEW_LABELS = {
+    "after_close": _l("After the round closes"),
+    "immediately": _l("As soon as the student finishes"),
+    "never": _l("Never"),
+}
+ROUND_STATUS_LABELS = {
+    "upcoming": _l("Upcoming"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+}
+ATTEMPT_POLICY_LABELS = {"best": _l("Best attempt counts"), "last": _l("Last attempt counts")}
+MC_POLICY_LABELS = {
+    "all_or_nothing": _l("All or nothing"),
+    "partial": _l("Partial credit"),
+}
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(k, v) for k, v in labels.items()]
+
+
+def contest_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A time typed in the contest's time zone, as a UTC instant."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=contest_zone()).astimezone(UTC)
+
+
+def to_local(instant: datetime | None) -> datetime | None:
+    if instant is None:
+        return None
+    return instant.astimezone(contest_zone()).replace(tzinfo=None)
+
+
+class BlueprintLineForm(Form):
+    topic = SelectField(_l("Topic"), validate_choice=False)
+    difficulty = SelectField(
+        _l("Difficulty"),
+        choices=[SelectChoice("", _l("Any")), *_choices(DIFFICULTY_LABELS)],
+        validate_choice=False,
+    )
+    count = IntegerField(
+        _l("Questions"), default=1, validators=[InputRequired(), NumberRange(min=1, max=200)]
+    )
+
+
+class RoundForm(FlaskForm):
+    title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=200)])
+    opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMAT, validators=[InputRequired()])
+    closes_at = DateTimeLocalField(
+        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired()]
+    )
+    time_limit_seconds = IntegerField(
+        _l("Time limit (seconds)"),
+        default=900,
+        validators=[InputRequired(), NumberRange(min=1, max=86400)],
+    )
+    grace_seconds = IntegerField(
+        _l("Grace for late saves (seconds)"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=0, max=600)],
+    )
+    max_attempts = IntegerField(
+        _l("Attempts allowed"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    attempt_policy = SelectField(
+        _l("Which attempt counts"), choices=_choices(ATTEMPT_POLICY_LABELS)
+    )
+    multiple_choice_policy = SelectField(
+        _l("Multiple-answer questions"), choices=_choices(MC_POLICY_LABELS)
+    )
+    review = SelectField(_l("Correct answers shown"), choices=_choices(REVIEW_LABELS))
+    leaderboard_freeze_at = DateTimeLocalField(
+        _l("Freeze public leaderboards at (optional)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+    prediction_vi = TextAreaField(
+        _l("Prediction question in Vietnamese (optional)"), validators=[Optional(), Length(max=500)]
+    )
+    prediction_en = TextAreaField(
+        _l("Prediction question in English"), validators=[Optional(), Length(max=500)]
+    )
+    prediction_fr = TextAreaField(
+        _l("Prediction question in French"), validators=[Optional(), Length(max=500)]
+    )
+    blueprint = FieldList(FormField(BlueprintLineForm), min_entries=1, max_entries=50)
+
+    def set_topics(self, slugs: list[str]) -> None:
+        for entry in self.blueprint:
+            entry.form.topic.choices = [
+                SelectChoice("", _l("Any")),
+                *[SelectChoice(s, s) for s in slugs],
+            ]
+
+    def lines(self) -> list[BlueprintLine]:
+        return [
+            BlueprintLine(
+                int(e.form.count.data or 0),
+                e.form.topic.data or None,
+                e.form.difficulty.data or None,
+            )
+            for e in self.blueprint
+        ]
+
+    def to_data(self) -> RoundData:
+        title = {loc: (getattr(self, f"title_{loc}").data or "").strip() for loc in LOCALES}
+        prediction = {
+            loc: (getattr(self, f"prediction_{loc}").data or "").strip() for loc in LOCALES
+        }
+        return RoundData(
+            title={k: v for k, v in title.items() if v},
+            opens_at=to_utc(self.opens_at.data),
+            closes_at=to_utc(self.closes_at.data),
+            time_limit_seconds=int(self.time_limit_seconds.data),
+            blueprint=self.lines(),
+            grace_seconds=int(self.grace_seconds.data),
+            max_attempts=int(self.max_attempts.data),
+            attempt_policy=self.attempt_policy.data,
+            multiple_choice_policy=self.multiple_choice_policy.data,
+            review=self.review.data,
+            leaderboard_freeze_at=to_utc(self.leaderboard_freeze_at.data),
+            prediction_text={k: v for k, v in prediction.items() if v} or None,
+        )
+
+    def fill(self, data: RoundData) -> None:
+        for loc in LOCALES:
+            getattr(self, f"title_{loc}").data = data.title.get(loc, "")
+            getattr(self, f"prediction_{loc}").data = (data.prediction_text or {}).get(loc, "")
+        self.opens_at.data = to_local(data.opens_at)
+        self.closes_at.data = to_local(data.closes_at)
+        self.time_limit_seconds.data = data.time_limit_seconds
+        self.grace_seconds.data = data.grace_seconds
+        self.max_attempts.data = data.max_attempts
+        self.attempt_policy.data = data.attempt_policy
+        self.multiple_choice_policy.data = data.multiple_choice_policy
+        self.review.data = data.review
+        self.leaderboard_freeze_at.data = to_local(data.leaderboard_freeze_at)
+        while len(self.blueprint.entries):
+            self.blueprint.pop_entry()
+        for line in data.blueprint:
+            self.blueprint.append_entry(
+                {
+                    "topic": line.topic or "",
+                    "difficulty": line.difficulty or "",
+                    "count": line.count,
+                }
+            )

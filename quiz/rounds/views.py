@@ -1,0 +1,114 @@
+"""Organisers' round screens: list, create, edit with the blueprint editor, preview."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from quiz.accounts.auth import role_required
+from quiz.accounts.models import Role
+from quiz.attempts.services import draw_items
+from quiz.bank.services import topics
+from quiz.db import get_session
+from quiz.errors import InvalidInput, ServiceError
+from quiz.rounds import services
+from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
+from quiz.web import apply_errors
+
+bp = Blueprint(
+    "rounds_admin", __name__, url_prefix="/organiser/rounds", template_folder="templates"
+)
+
+
+@bp.before_request
+@role_required(Role.ORGANISER)
+def only_organisers() -> None:
+    """Every round screen here is for organisers only."""
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "REVIEW_LABELS": REVIEW_LABELS,
+        "ATTEMPT_POLICY_LABELS": ATTEMPT_POLICY_LABELS,
+        "MC_POLICY_LABELS": MC_POLICY_LABELS,
+    }
+
+
+@bp.get("/")
+def index() -> Any:
+    rounds = services.list_rounds(get_session())
+    return render_template("rounds/admin_index.html", rounds=rounds, status=services.status_now)
+
+
+def _blueprint_actions(form: RoundForm) -> bool:
+    """The add/remove line buttons; True when the form must be shown again."""
+    if "add_line" in request.form:
+        form.blueprint.append_entry({"count": 1})
+        return True
+    remove = request.form.get("remove_line")
+    if remove is not None and remove.isdigit() and int(remove) < len(form.blueprint.entries):
+        form.blueprint.entries.pop(int(remove))
+        return True
+    return False
+
+
+def _render(form: RoundForm, round_: Any = None, status: int = 200) -> Any:
+    form.set_topics([t.slug for t in topics(get_session())])
+    available = services.blueprint_availability(get_session(), form.lines())
+    return render_template("rounds/edit.html", form=form, round=round_, available=available), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> Any:
+    form = RoundForm()
+    form.set_topics([t.slug for t in topics(get_session())])
+    if request.method == "POST" and not _blueprint_actions(form) and form.validate():
+        try:
+            round_ = services.create_round(get_session(), form.to_data(), actor_id=current_user.id)
+        except ServiceError as error:
+            apply_errors(form, error)
+            return _render(form, status=422)
+        flash(_("The round is created."), "success")
+        return redirect(url_for("rounds_admin.detail", round_id=round_.id))
+    return _render(form, status=422 if form.errors else 200)
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+def edit(round_id: int) -> Any:
+    round_ = services.get_round(get_session(), round_id)
+    form = RoundForm()
+    form.set_topics([t.slug for t in topics(get_session())])
+    if request.method == "GET":
+        form.fill(services.round_data_of(round_))
+    elif not _blueprint_actions(form) and form.validate():
+        try:
+            services.update_round(get_session(), round_, form.to_data(), actor_id=current_user.id)
+        except ServiceError as error:
+            apply_errors(form, error)
+            return _render(form, round_, status=error.status)
+        flash(_("The round is saved."), "success")
+        return redirect(url_for("rounds_admin.detail", round_id=round_.id))
+    return _render(form, round_, status=422 if form.errors else 200)
+
+
+@bp.get("/<int:round_id>")
+def detail(round_id: int) -> Any:
+    """The round's settings and a sample set, drawn as a student's would be (not stored)."""
+    session = get_session()
+    round_ = services.get_round(session, round_id)
+    try:
+        sample = draw_items(session, round_, secrets.randbits(31))
+    except (ValueError, InvalidInput):
+        sample = []
+    return render_template(
+        "rounds/admin_detail.html",
+        round=round_,
+        sample=sample,
+        status=services.status_now(round_),
+        started=services.has_attempts(session, round_),
+    )
