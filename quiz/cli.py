@@ -22,7 +22,7 @@ from quiz.bank import services as bank_services
 from quiz.bank.schema import BankInvalid, TopicData
 from quiz.bank.validate import validate
 from quiz.db import session_scope
-from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts
+from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_rounds
 from quiz.errors import ServiceError
 from quiz.server import serve as run_server
 from quiz.universities import services as universities
@@ -282,6 +282,8 @@ def demo(host: str, port: int) -> None:
     click.echo(f"Question bank: {bank_summary.line()}.")
     with session_scope() as session:
         ensure_demo_accounts(session)
+        if ensure_demo_rounds(session):
+            click.echo("Rounds: an open round, and a closed one taken by 300 synthetic students.")
     url = f"http://{host}:{port}/"
     click.echo("")
     click.echo(f"The demo is at {url}")

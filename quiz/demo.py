@@ -1,17 +1,27 @@
-"""The demo instance: a few known accounts so a newcomer can try every role."""
+"""The demo instance: known accounts for every role, an open round, and a closed
+round that a few hundred synthetic students already took."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts import services as accounts
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
+from quiz.attempts.models import Attempt, AttemptStatus
+from quiz.attempts.services import draw_items, finalize
+from quiz.clock import now
+from quiz.rounds.models import Round
+from quiz.rounds.services import BlueprintLine, RoundData, create_round
+from quiz.universities.models import University
 
 DEMO_UNIVERSITY = "BKA"
+SYNTHETIC_STUDENTS = 300
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,58 @@ DEMO_ACCOUNTS = (
     ),
     DemoAccount("organiser", "organiser@demo.example.org", "Hanoi-Demo-2025-btc", "Lê Minh Châu"),
 )
+
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Đức", "Thu", "Quang", "Thanh", "Hữu", "Gia"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hoa",
+    "Hùng",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Minh",
+    "Nam",
+    "Ngân",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trung",
+    "Tú",
+    "Uyên",
+    "Vy",
+    "Yến",
+]
 
 
 def ensure_demo_accounts(session: Session) -> None:
@@ -51,3 +113,112 @@ def ensure_demo_accounts(session: Session) -> None:
         else:
             user.password_hash = hash_password(account.password)
     session.flush()
+
+
+def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bool:
+    """An open round and a closed one taken by synthetic students; False if rounds exist."""
+    if session.scalar(select(func.count(Round.id))):
+        return False
+    rng = rng or random.Random(2025)
+    moment = now()
+    closed = create_round(
+        session,
+        RoundData(
+            title={
+                "vi": "Vòng 1 — Làm quen với Công ước",
+                "en": "Round 1 — Getting to know the Convention",
+                "fr": "Manche 1 — Découvrir la Convention",
+            },
+            opens_at=moment - timedelta(days=14),
+            closes_at=moment - timedelta(days=7),
+            time_limit_seconds=900,
+            blueprint=[
+                BlueprintLine(4, None, "easy"),
+                BlueprintLine(4, None, "medium"),
+                BlueprintLine(2, None, "hard"),
+            ],
+            prediction_text={
+                "vi": "Bao nhiêu bài làm của vòng này đạt điểm tối đa?",
+                "en": "How many entries in this round will score full marks?",
+                "fr": "Combien de copies de cette manche auront la note maximale ?",
+            },
+        ),
+        actor_id=None,
+    )
+    create_round(
+        session,
+        RoundData(
+            title={
+                "vi": "Vòng 2 — Công ước Hà Nội và an toàn trên mạng",
+                "en": "Round 2 — The Hanoi Convention and staying safe online",
+                "fr": "Manche 2 — La Convention de Hanoï et la sécurité en ligne",
+            },
+            opens_at=moment - timedelta(hours=1),
+            closes_at=moment + timedelta(days=30),
+            time_limit_seconds=1200,
+            blueprint=[
+                BlueprintLine(6, None, "easy"),
+                BlueprintLine(8, None, "medium"),
+                BlueprintLine(6, None, "hard"),
+            ],
+        ),
+        actor_id=None,
+    )
+    _synthetic_attempts(session, closed, rng)
+    return True
+
+
+def _synthetic_students(session: Session, rng: random.Random) -> list[User]:
+    universities = list(session.scalars(select(University).order_by(University.code)))
+    # Participation is skewed: a few large universities send many students.
+    weights = [1 / (rank + 1) ** 0.8 for rank in range(len(universities))]
+    rng.shuffle(universities)
+    students = []
+    for n in range(SYNTHETIC_STUDENTS):
+        family, middle, given = rng.choice(FAMILY), rng.choice(MIDDLE), rng.choice(GIVEN)
+        students.append(
+            User(
+                email=f"sv{n + 1:04d}@synthetic.example.org",
+                password_hash="",
+                full_name=f"{family} {middle} {given}",
+                display_name=f"{given} {family[0]}.",
+                role=Role.STUDENT.value,
+                university_id=rng.choices(universities, weights=weights)[0].id,
+                student_number=f"SV{n + 1:05d}",
+            )
+        )
+    session.add_all(students)
+    session.flush()
+    return students
+
+
+def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> None:
+    """Submitted attempts with a realistic spread of skill and speed."""
+    window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds
+    for student in _synthetic_students(session, rng):
+        skill = rng.betavariate(4, 2)
+        started = round_.opens_at + timedelta(seconds=rng.uniform(0, window))
+        items = draw_items(session, round_, rng.randrange(2**31))
+        attempt = Attempt(
+            round_id=round_.id,
+            student_id=student.id,
+            number=1,
+            seed=rng.randrange(2**31),
+            status=AttemptStatus.IN_PROGRESS.value,
+            started_at=started,
+            deadline=started + timedelta(seconds=round_.time_limit_seconds),
+            max_score=sum(item.version.points for item in items),
+            items=items,
+            prediction=rng.randint(0, 40),
+        )
+        for item in items:
+            right = item.version.correct_ids()
+            if rng.random() < skill:
+                item.choices = right
+            elif rng.random() < 0.9:
+                wrong = [o for o in item.option_order if o not in right]
+                item.choices = [rng.choice(wrong or right)]
+        session.add(attempt)
+        session.flush()
+        took = timedelta(seconds=rng.uniform(0.25, 1.0) * round_.time_limit_seconds)
+        finalize(session, attempt, round_, AttemptStatus.SUBMITTED, submitted_at=started + took)

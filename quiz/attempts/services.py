@@ -226,7 +226,7 @@ def finalize_if_expired(session: Session, attempt: Attempt, round_: Round) -> bo
         return True
     if now() <= late_limit(attempt, round_):
         return False
-    _finalize(session, attempt, round_, AttemptStatus.EXPIRED, submitted_at=None)
+    finalize(session, attempt, round_, AttemptStatus.EXPIRED, submitted_at=None)
     return True
 
 
@@ -251,13 +251,13 @@ def submit(session: Session, attempt_id: int, student: User, prediction: int | N
                 )
             }
         )
-    _finalize(
+    finalize(
         session, attempt, round_, AttemptStatus.SUBMITTED, submitted_at=now(), prediction=prediction
     )
     return attempt
 
 
-def _finalize(
+def finalize(
     session: Session,
     attempt: Attempt,
     round_: Round,
@@ -265,7 +265,10 @@ def _finalize(
     submitted_at: datetime | None,
     prediction: int | None = None,
 ) -> None:
-    """Score and close the attempt, once: the guarded UPDATE lets one finalizer win."""
+    """Score and close the attempt, once: the guarded UPDATE lets one finalizer win.
+
+    Every way an attempt ends (submission, expiry) goes through here.
+    """
     moment = now()
     won = session.execute(
         update(Attempt)
