@@ -25,6 +25,7 @@ from quiz.db import session_scope
 from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_rounds
 from quiz.errors import ServiceError
 from quiz.server import serve as run_server
+from quiz.standings import services as standing_services
 from quiz.universities import services as universities
 
 
@@ -309,3 +310,20 @@ def attempts_close_expired() -> None:
     with session_scope() as session:
         closed = attempt_services.close_expired(session)
     click.echo(f"Closed {closed} attempt(s) past deadline and grace.")
+
+
+# -- leaderboards ---------------------------------------------------------------------
+
+
+@main.group()
+def leaderboard() -> None:
+    """Standings and leaderboards."""
+
+
+@leaderboard.command("rebuild")
+@with_appcontext
+def leaderboard_rebuild() -> None:
+    """Recompute every standing from the attempts (must agree with the kept ones)."""
+    with session_scope() as session:
+        count = standing_services.rebuild(session)
+    click.echo(f"Standings rebuilt: {count} round standing(s).")

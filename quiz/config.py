@@ -64,6 +64,9 @@ def load(instance_path: Path) -> dict[str, Any]:
         # The contest's time zone: every date is shown in it.
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("QUIZ_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # University rankings: N of top_n_mean, and the minimum participants of mean.
+        "TOP_N": int(os.environ.get("QUIZ_TOP_N", "30")),
+        "MIN_PARTICIPANTS": int(os.environ.get("QUIZ_MIN_PARTICIPANTS", "10")),
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

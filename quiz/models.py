@@ -9,6 +9,7 @@ from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
 from quiz.rounds.models import Round
+from quiz.standings.models import OverallStanding, RoundStanding, UniversityStanding
 from quiz.universities.models import University
 
 __all__ = [
@@ -19,8 +20,11 @@ __all__ = [
     "Base",
     "Question",
     "QuestionVersion",
+    "OverallStanding",
     "Round",
+    "RoundStanding",
     "Topic",
     "University",
+    "UniversityStanding",
     "User",
 ]

@@ -33,6 +33,7 @@ from quiz.clock import now
 from quiz.errors import Conflict, Forbidden, InvalidInput, NotFound
 from quiz.rounds.models import Review, Round, RoundStatus
 from quiz.rounds.services import BlueprintLine, active_keys
+from quiz.standings import services as standings
 
 
 def _round_of(session: Session, attempt: Attempt) -> Round:
@@ -309,6 +310,9 @@ def finalize(
             .execution_options(synchronize_session=False)
         )
         session.flush()
+        session.refresh(attempt)
+        standings.record_attempt(session, attempt)
+        return
     session.refresh(attempt)
 
 

@@ -25,11 +25,13 @@ def test_saves_are_limited_per_account(student_client, make_round):
     assert statuses[300] == 429
 
 
-def test_a_classroom_behind_one_address_is_not_limited_by_its_neighbours(app, make_user,
-                                                                         make_round):
+def test_a_classroom_behind_one_address_is_not_limited_by_its_neighbours(
+    app, make_user, make_round
+):
     round_ = make_round()
     for _ in range(40):
         client = log_in(app, make_user())
-        response = client.post(f"/api/v1/rounds/{round_.id}/attempts",
-                               environ_base={"REMOTE_ADDR": "203.0.113.50"})
+        response = client.post(
+            f"/api/v1/rounds/{round_.id}/attempts", environ_base={"REMOTE_ADDR": "203.0.113.50"}
+        )
         assert response.status_code == 201

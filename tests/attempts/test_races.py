@@ -25,6 +25,7 @@ from quiz.clock import now
 from quiz.errors import Conflict
 from quiz.rounds.models import Round
 from quiz.rounds.services import BlueprintLine, RoundData, create_round
+from quiz.standings.models import OverallStanding, RoundStanding, UniversityStanding
 from quiz.universities.models import University
 
 RACERS = 20
@@ -36,7 +37,15 @@ def committed(app):
     factory = app.extensions["quiz_db"].sessionmaker
     yield factory
     with factory() as session:
-        for model in (AttemptItem, Attempt, Round, AuditEntry):
+        for model in (
+            RoundStanding,
+            OverallStanding,
+            UniversityStanding,
+            AttemptItem,
+            Attempt,
+            Round,
+            AuditEntry,
+        ):
             session.execute(delete(model))
         session.execute(Question.__table__.update().values(current_version_id=None))
         for model in (QuestionVersion, Question, Topic, User, University):

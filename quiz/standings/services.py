@@ -1,0 +1,202 @@
+"""Keeping standings: the one place that updates them when an attempt is finalized.
+
+Each update touches one student and one university, in the finalizing
+transaction, with a fixed number of small queries whatever the number of
+attempts. University aggregates are recomputed under a row lock, so two
+students of the same university finishing at once cannot overwrite each
+other's contribution.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from quiz.accounts.models import User
+from quiz.attempts.models import Attempt, AttemptStatus
+from quiz.rounds.models import AttemptPolicy, Round
+from quiz.standings.models import (
+    NO_PREDICTION,
+    OVERALL,
+    OverallStanding,
+    RoundStanding,
+    UniversityStanding,
+)
+
+DEFAULT_TOP_N = 30
+DEFAULT_MIN_PARTICIPANTS = 10
+
+
+def top_n() -> int:
+    """N of the ``top_n_mean`` method (``QUIZ_TOP_N``, default 30)."""
+    if has_app_context():
+        return int(current_app.config.get("TOP_N", DEFAULT_TOP_N))
+    return DEFAULT_TOP_N
+
+
+def round_scope(round_id: int) -> str:
+    return f"round:{round_id}"
+
+
+def prediction_error(attempt: Attempt, round_: Round) -> int:
+    """|prediction - true value| when the round's true value is known; no prediction is worst."""
+    if not round_.prediction_text or round_.prediction_value is None:
+        return 0
+    if attempt.prediction is None:
+        return NO_PREDICTION
+    return abs(attempt.prediction - round_.prediction_value)
+
+
+def rank_key(attempt: Attempt, round_: Round) -> tuple:
+    """The per-round ordering key (smaller is better): the contest's tie-break ladder."""
+    return (
+        -(attempt.score_units or 0),
+        prediction_error(attempt, round_),
+        attempt.duration_ms or 0,
+        attempt.submitted_at or attempt.deadline,
+    )
+
+
+def counted_attempt(attempts: list[Attempt], round_: Round) -> Attempt | None:
+    """The finalized attempt that counts: the best one, or the last one (by number)."""
+    final = [a for a in attempts if a.status != AttemptStatus.IN_PROGRESS.value]
+    if not final:
+        return None
+    if round_.attempt_policy == AttemptPolicy.LAST.value:
+        return max(final, key=lambda a: a.number)
+    return min(final, key=lambda a: rank_key(a, round_))
+
+
+def record_attempt(session: Session, attempt: Attempt) -> None:
+    """Bring every standing affected by this (just finalized) attempt up to date."""
+    round_ = session.get(Round, attempt.round_id)
+    student = session.get(User, attempt.student_id)
+    assert round_ is not None and student is not None and student.university_id is not None
+    refresh_student_round(session, round_, student)
+
+
+def refresh_student_round(session: Session, round_: Round, student: User) -> None:
+    """Recompute one student's standing in one round, overall, and their university's."""
+    attempts = list(
+        session.scalars(
+            select(Attempt).where(Attempt.round_id == round_.id, Attempt.student_id == student.id)
+        )
+    )
+    counted = counted_attempt(attempts, round_)
+    entry = session.scalar(
+        select(RoundStanding).where(
+            RoundStanding.round_id == round_.id, RoundStanding.student_id == student.id
+        )
+    )
+    if counted is None:
+        if entry is not None:
+            session.delete(entry)
+    else:
+        if entry is None:
+            entry = RoundStanding(round_id=round_.id, student_id=student.id)
+            session.add(entry)
+        entry.university_id = student.university_id
+        entry.attempt_id = counted.id
+        entry.score_units = counted.score_units or 0
+        entry.prediction_error = prediction_error(counted, round_)
+        entry.duration_ms = counted.duration_ms or 0
+        entry.ended_at = counted.submitted_at or counted.deadline
+    session.flush()
+    refresh_student_overall(session, student)
+    refresh_university(session, round_scope(round_.id), student.university_id)
+    refresh_university(session, OVERALL, student.university_id)
+
+
+def refresh_student_overall(session: Session, student: User) -> None:
+    total, duration, rounds = session.execute(
+        select(
+            func.coalesce(func.sum(RoundStanding.score_units), 0),
+            func.coalesce(func.sum(RoundStanding.duration_ms), 0),
+            func.count(RoundStanding.id),
+        ).where(RoundStanding.student_id == student.id)
+    ).one()
+    entry = session.get(OverallStanding, student.id)
+    if rounds == 0:
+        if entry is not None:
+            session.delete(entry)
+        session.flush()
+        return
+    if entry is None:
+        entry = OverallStanding(student_id=student.id)
+        session.add(entry)
+    entry.university_id = student.university_id
+    entry.total_units, entry.duration_ms, entry.rounds = int(total), int(duration), int(rounds)
+    session.flush()
+
+
+def _lock_university_row(session: Session, scope: str, university_id: int) -> UniversityStanding:
+    """The aggregate row of (scope, university), created if missing, locked for update."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(UniversityStanding)
+        .values(
+            scope=scope, university_id=university_id, participants=0, total_units=0, top_n_units=0
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "university_id"])
+    )
+    row = session.scalar(
+        select(UniversityStanding)
+        .where(UniversityStanding.scope == scope, UniversityStanding.university_id == university_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return row
+
+
+def refresh_university(session: Session, scope: str, university_id: int) -> None:
+    """Recompute the university's aggregates in ``scope`` from its students' standings."""
+    row = _lock_university_row(session, scope, university_id)
+    if scope == OVERALL:
+        score, student_filter = (
+            OverallStanding.total_units,
+            [OverallStanding.university_id == university_id],
+        )
+    else:
+        round_id = int(scope.split(":", 1)[1])
+        score, student_filter = (
+            RoundStanding.score_units,
+            [RoundStanding.round_id == round_id, RoundStanding.university_id == university_id],
+        )
+    participants, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(score), 0)).where(*student_filter)
+    ).one()
+    best = (
+        select(score.label("value"))
+        .where(*student_filter)
+        .order_by(score.desc())
+        .limit(top_n())
+        .subquery()
+    )
+    top = session.scalar(select(func.coalesce(func.sum(best.c.value), 0)))
+    row.participants, row.total_units, row.top_n_units = int(participants), int(total), int(top)
+    session.flush()
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every standing from attempts; return how many round standings exist."""
+    session.execute(delete(RoundStanding))
+    session.execute(delete(OverallStanding))
+    session.execute(delete(UniversityStanding))
+    session.flush()
+    pairs = session.execute(
+        select(Attempt.round_id, Attempt.student_id)
+        .where(Attempt.status != AttemptStatus.IN_PROGRESS.value)
+        .distinct()
+        .order_by(Attempt.round_id, Attempt.student_id)
+    ).all()
+    rounds = {r.id: r for r in session.scalars(select(Round))}
+    for round_id, student_id in pairs:
+        student = session.get(User, student_id)
+        assert student is not None
+        refresh_student_round(session, rounds[round_id], student)
+    return len(pairs)
