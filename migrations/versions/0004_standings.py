@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-24 07:23:14.051052
+Create Date: 2026-11-24 07:31:03.725559
 """
 
 from collections.abc import Sequence
@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "university_standings",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("view", sa.String(length=8), nullable=False),
         sa.Column("scope", sa.String(length=32), nullable=False),
         sa.Column("university_id", sa.Integer(), nullable=False),
         sa.Column("participants", sa.Integer(), nullable=False),
@@ -31,7 +32,7 @@ def upgrade() -> None:
             name=op.f("fk_university_standings_university_id_universities"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_university_standings")),
-        sa.UniqueConstraint("scope", "university_id", name="uq_university_standings"),
+        sa.UniqueConstraint("view", "scope", "university_id", name="uq_university_standings"),
     )
     with op.batch_alter_table("university_standings", schema=None) as batch_op:
         batch_op.create_index(
@@ -40,6 +41,7 @@ def upgrade() -> None:
 
     op.create_table(
         "overall_standings",
+        sa.Column("view", sa.String(length=8), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
         sa.Column("university_id", sa.Integer(), nullable=False),
         sa.Column("total_units", sa.Integer(), nullable=False),
@@ -56,11 +58,12 @@ def upgrade() -> None:
             ["universities.id"],
             name=op.f("fk_overall_standings_university_id_universities"),
         ),
-        sa.PrimaryKeyConstraint("student_id", name=op.f("pk_overall_standings")),
+        sa.PrimaryKeyConstraint("view", "student_id", name=op.f("pk_overall_standings")),
     )
     op.create_table(
         "round_standings",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("view", sa.String(length=8), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
         sa.Column("university_id", sa.Integer(), nullable=False),
@@ -93,32 +96,45 @@ def upgrade() -> None:
             name=op.f("fk_round_standings_university_id_universities"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_round_standings")),
-        sa.UniqueConstraint("round_id", "student_id", name="uq_round_standings_student"),
+        sa.UniqueConstraint("view", "round_id", "student_id", name="uq_round_standings_student"),
     )
     with op.batch_alter_table("round_standings", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_round_standings_student_id"), ["student_id"], unique=False
         )
+
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("results_published_at", sa.DateTime(timezone=True), nullable=True)
+        )
+
     # The boards' orders, with the score descending (autogenerate cannot write these).
     op.create_index(
         "ix_round_standings_order",
         "round_standings",
-        ["round_id", sa.text("score_units DESC"), "prediction_error", "duration_ms", "ended_at"],
+        [
+            "view",
+            "round_id",
+            sa.text("score_units DESC"),
+            "prediction_error",
+            "duration_ms",
+            "ended_at",
+        ],
     )
     op.create_index(
         "ix_round_standings_university",
         "round_standings",
-        ["round_id", "university_id", sa.text("score_units DESC")],
+        ["view", "round_id", "university_id", sa.text("score_units DESC")],
     )
     op.create_index(
         "ix_overall_standings_order",
         "overall_standings",
-        [sa.text("total_units DESC"), "duration_ms"],
+        ["view", sa.text("total_units DESC"), "duration_ms"],
     )
     op.create_index(
         "ix_overall_standings_university",
         "overall_standings",
-        ["university_id", sa.text("total_units DESC")],
+        ["view", "university_id", sa.text("total_units DESC")],
     )
 
 
@@ -130,6 +146,9 @@ def downgrade() -> None:
         ("ix_round_standings_order", "round_standings"),
     ):
         op.drop_index(name, table_name=table)
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.drop_column("results_published_at")
+
     with op.batch_alter_table("round_standings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_round_standings_student_id"))
 

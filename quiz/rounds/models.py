@@ -75,6 +75,8 @@ class Round(Base):
     prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON)
     #: The true answer, entered by organisers after the round closes.
     prediction_value: Mapped[int | None]
+    #: When organisers published the results: public boards stop being frozen.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
 from quiz.attempts.models import SCORE_UNIT
-from quiz.standings.models import OVERALL, OverallStanding, RoundStanding, UniversityStanding
+from quiz.standings.models import (
+    LIVE,
+    OVERALL,
+    OverallStanding,
+    RoundStanding,
+    UniversityStanding,
+)
 from quiz.standings.services import DEFAULT_MIN_PARTICIPANTS, round_scope, top_n
 from quiz.universities.models import University
 
@@ -65,7 +71,7 @@ def _better_in_round(entry: RoundStanding) -> Any:
         RoundStanding.duration_ms,
         RoundStanding.ended_at,
     )
-    return or_(
+    ahead = or_(
         s > entry.score_units,
         and_(s == entry.score_units, p < entry.prediction_error),
         and_(s == entry.score_units, p == entry.prediction_error, d < entry.duration_ms),
@@ -76,6 +82,7 @@ def _better_in_round(entry: RoundStanding) -> Any:
             e < entry.ended_at,
         ),
     )
+    return and_(RoundStanding.view == entry.view, RoundStanding.round_id == entry.round_id, ahead)
 
 
 def _round_tuple(entry: RoundStanding) -> tuple:
@@ -83,33 +90,33 @@ def _round_tuple(entry: RoundStanding) -> tuple:
 
 
 def round_board(
-    session: Session, round_id: int, *, limit: int = 50, offset: int = 0
+    session: Session, round_id: int, *, limit: int = 50, offset: int = 0, view: str = LIVE
 ) -> tuple[list[StudentEntry], int]:
     """One page of a round's student board, with competition ranks, and the total."""
     rows = session.execute(
         select(RoundStanding, User.display_name, University.code)
         .join(User, User.id == RoundStanding.student_id)
         .join(University, University.id == RoundStanding.university_id)
-        .where(RoundStanding.round_id == round_id)
+        .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
         .order_by(*_round_keys(), RoundStanding.student_id)
         .limit(limit)
         .offset(offset)
     ).all()
-    total = session.scalar(select(func.count()).where(RoundStanding.round_id == round_id)) or 0
+    total = (
+        session.scalar(
+            select(func.count()).where(
+                RoundStanding.view == view, RoundStanding.round_id == round_id
+            )
+        )
+        or 0
+    )
     entries: list[StudentEntry] = []
     previous: tuple | None = None
     for index, (entry, name, code) in enumerate(rows):
         if previous is not None and _round_tuple(entry) == previous:
             rank = entries[-1].rank
         elif index == 0:
-            rank = 1 + (
-                session.scalar(
-                    select(func.count()).where(
-                        RoundStanding.round_id == round_id, _better_in_round(entry)
-                    )
-                )
-                or 0
-            )
+            rank = 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
         else:
             rank = offset + index + 1
         previous = _round_tuple(entry)
@@ -119,36 +126,37 @@ def round_board(
     return entries, total
 
 
-def round_position(session: Session, round_id: int, student_id: int) -> int | None:
+def round_position(
+    session: Session, round_id: int, student_id: int, *, view: str = LIVE
+) -> int | None:
     """A student's rank in a round, or None if they have no counted attempt."""
     entry = session.scalar(
         select(RoundStanding).where(
-            RoundStanding.round_id == round_id, RoundStanding.student_id == student_id
+            RoundStanding.view == view,
+            RoundStanding.round_id == round_id,
+            RoundStanding.student_id == student_id,
         )
     )
     if entry is None:
         return None
-    return 1 + (
-        session.scalar(
-            select(func.count()).where(RoundStanding.round_id == round_id, _better_in_round(entry))
-        )
-        or 0
-    )
+    return 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
 
 
 def _better_overall(entry: OverallStanding) -> Any:
     t, d = OverallStanding.total_units, OverallStanding.duration_ms
-    return or_(t > entry.total_units, and_(t == entry.total_units, d < entry.duration_ms))
+    ahead = or_(t > entry.total_units, and_(t == entry.total_units, d < entry.duration_ms))
+    return and_(OverallStanding.view == entry.view, ahead)
 
 
 def overall_board(
-    session: Session, *, limit: int = 50, offset: int = 0
+    session: Session, *, limit: int = 50, offset: int = 0, view: str = LIVE
 ) -> tuple[list[StudentEntry], int]:
     """One page of the overall student board, with competition ranks, and the total."""
     rows = session.execute(
         select(OverallStanding, User.display_name, University.code)
         .join(User, User.id == OverallStanding.student_id)
         .join(University, University.id == OverallStanding.university_id)
+        .where(OverallStanding.view == view)
         .order_by(
             OverallStanding.total_units.desc(),
             OverallStanding.duration_ms,
@@ -157,7 +165,7 @@ def overall_board(
         .limit(limit)
         .offset(offset)
     ).all()
-    total = session.scalar(select(func.count()).select_from(OverallStanding)) or 0
+    total = session.scalar(select(func.count()).where(OverallStanding.view == view)) or 0
     entries: list[StudentEntry] = []
     for index, (entry, name, code) in enumerate(rows):
         key = (entry.total_units, entry.duration_ms)
@@ -173,8 +181,8 @@ def overall_board(
     return entries, total
 
 
-def overall_position(session: Session, student_id: int) -> int | None:
-    entry = session.get(OverallStanding, student_id)
+def overall_position(session: Session, student_id: int, *, view: str = LIVE) -> int | None:
+    entry = session.get(OverallStanding, (view, student_id))
     if entry is None:
         return None
     return 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
@@ -208,14 +216,22 @@ def _value(method: str, row: UniversityStanding | None) -> Fraction | None:
 
 
 def university_board(
-    session: Session, method: str, round_id: int | None = None, *, limit: int = 50, offset: int = 0
+    session: Session,
+    method: str,
+    round_id: int | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    view: str = LIVE,
 ) -> tuple[list[UniversityEntry], int]:
     """Every university ranked by ``method`` (per round or overall); one page of it."""
     scope = OVERALL if round_id is None else round_scope(round_id)
     rows = {
         row.university_id: row
         for row in session.scalars(
-            select(UniversityStanding).where(UniversityStanding.scope == scope)
+            select(UniversityStanding).where(
+                UniversityStanding.view == view, UniversityStanding.scope == scope
+            )
         )
     }
     universities = list(session.scalars(select(University)))

@@ -18,6 +18,10 @@ from quiz.db import Base, UTCDateTime
 NO_PREDICTION = 2**31 - 1
 #: The scope of overall university standings (rounds use ``round:<id>``).
 OVERALL = "overall"
+#: ``live``: every finalized attempt (organisers); ``public``: what public boards show,
+#: frozen at a round's ``leaderboard_freeze_at`` until organisers publish its results.
+LIVE, PUBLIC = "live", "public"
+VIEWS = (LIVE, PUBLIC)
 
 
 class RoundStanding(Base):
@@ -25,10 +29,11 @@ class RoundStanding(Base):
 
     __tablename__ = "round_standings"
     __table_args__ = (
-        UniqueConstraint("round_id", "student_id", name="uq_round_standings_student"),
+        UniqueConstraint("view", "round_id", "student_id", name="uq_round_standings_student"),
         # The board's order: score, prediction error, duration, submission time.
         Index(
             "ix_round_standings_order",
+            "view",
             "round_id",
             text("score_units DESC"),
             "prediction_error",
@@ -36,11 +41,16 @@ class RoundStanding(Base):
             "ended_at",
         ),
         Index(
-            "ix_round_standings_university", "round_id", "university_id", text("score_units DESC")
+            "ix_round_standings_university",
+            "view",
+            "round_id",
+            "university_id",
+            text("score_units DESC"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    view: Mapped[str] = mapped_column(String(8))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     university_id: Mapped[int] = mapped_column(ForeignKey("universities.id"))
@@ -60,10 +70,11 @@ class OverallStanding(Base):
 
     __tablename__ = "overall_standings"
     __table_args__ = (
-        Index("ix_overall_standings_order", text("total_units DESC"), "duration_ms"),
-        Index("ix_overall_standings_university", "university_id", text("total_units DESC")),
+        Index("ix_overall_standings_order", "view", text("total_units DESC"), "duration_ms"),
+        Index("ix_overall_standings_university", "view", "university_id", text("total_units DESC")),
     )
 
+    view: Mapped[str] = mapped_column(String(8), primary_key=True)
     student_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
@@ -79,9 +90,12 @@ class UniversityStanding(Base):
     """What every university method needs, per scope (a round, or overall)."""
 
     __tablename__ = "university_standings"
-    __table_args__ = (UniqueConstraint("scope", "university_id", name="uq_university_standings"),)
+    __table_args__ = (
+        UniqueConstraint("view", "scope", "university_id", name="uq_university_standings"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    view: Mapped[str] = mapped_column(String(8))
     #: ``overall`` or ``round:<id>``.
     scope: Mapped[str] = mapped_column(String(32))
     university_id: Mapped[int] = mapped_column(ForeignKey("universities.id"), index=True)

@@ -9,6 +9,8 @@ other's contribution.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, has_app_context
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,10 +19,14 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
 from quiz.attempts.models import Attempt, AttemptStatus
+from quiz.audit.services import record
+from quiz.clock import now
 from quiz.rounds.models import AttemptPolicy, Round
 from quiz.standings.models import (
     NO_PREDICTION,
     OVERALL,
+    PUBLIC,
+    VIEWS,
     OverallStanding,
     RoundStanding,
     UniversityStanding,
@@ -70,6 +76,18 @@ def counted_attempt(attempts: list[Attempt], round_: Round) -> Attempt | None:
     return min(final, key=lambda a: rank_key(a, round_))
 
 
+def public_cutoff(round_: Round) -> datetime | None:
+    """The instant public boards are frozen at, until organisers publish; None if not frozen."""
+    if round_.leaderboard_freeze_at is None or round_.results_published_at is not None:
+        return None
+    return round_.leaderboard_freeze_at
+
+
+def ended_at(attempt: Attempt) -> datetime:
+    """When an attempt ended: its submission, or its deadline when it expired."""
+    return attempt.submitted_at or attempt.deadline
+
+
 def record_attempt(session: Session, attempt: Attempt) -> None:
     """Bring every standing affected by this (just finalized) attempt up to date."""
     round_ = session.get(Round, attempt.round_id)
@@ -79,73 +97,98 @@ def record_attempt(session: Session, attempt: Attempt) -> None:
 
 
 def refresh_student_round(session: Session, round_: Round, student: User) -> None:
-    """Recompute one student's standing in one round, overall, and their university's."""
+    """Recompute one student's standing in one round, overall, and their university's,
+    in the live view and in the public one (which ignores attempts after a freeze)."""
     attempts = list(
         session.scalars(
             select(Attempt).where(Attempt.round_id == round_.id, Attempt.student_id == student.id)
         )
     )
-    counted = counted_attempt(attempts, round_)
+    cutoff = public_cutoff(round_)
+    for view in VIEWS:
+        visible = attempts
+        if view == PUBLIC and cutoff is not None:
+            visible = [a for a in attempts if ended_at(a) <= cutoff]
+        _store_round_entry(session, view, round_, student, counted_attempt(visible, round_))
+        refresh_student_overall(session, view, student)
+        refresh_university(session, view, round_scope(round_.id), student.university_id)
+        refresh_university(session, view, OVERALL, student.university_id)
+
+
+def _store_round_entry(
+    session: Session, view: str, round_: Round, student: User, counted: Attempt | None
+) -> None:
     entry = session.scalar(
         select(RoundStanding).where(
-            RoundStanding.round_id == round_.id, RoundStanding.student_id == student.id
+            RoundStanding.view == view,
+            RoundStanding.round_id == round_.id,
+            RoundStanding.student_id == student.id,
         )
     )
     if counted is None:
         if entry is not None:
             session.delete(entry)
-    else:
-        if entry is None:
-            entry = RoundStanding(round_id=round_.id, student_id=student.id)
-            session.add(entry)
-        entry.university_id = student.university_id
-        entry.attempt_id = counted.id
-        entry.score_units = counted.score_units or 0
-        entry.prediction_error = prediction_error(counted, round_)
-        entry.duration_ms = counted.duration_ms or 0
-        entry.ended_at = counted.submitted_at or counted.deadline
+            session.flush()
+        return
+    if entry is None:
+        entry = RoundStanding(view=view, round_id=round_.id, student_id=student.id)
+        session.add(entry)
+    entry.university_id = student.university_id
+    entry.attempt_id = counted.id
+    entry.score_units = counted.score_units or 0
+    entry.prediction_error = prediction_error(counted, round_)
+    entry.duration_ms = counted.duration_ms or 0
+    entry.ended_at = ended_at(counted)
     session.flush()
-    refresh_student_overall(session, student)
-    refresh_university(session, round_scope(round_.id), student.university_id)
-    refresh_university(session, OVERALL, student.university_id)
 
 
-def refresh_student_overall(session: Session, student: User) -> None:
+def refresh_student_overall(session: Session, view: str, student: User) -> None:
     total, duration, rounds = session.execute(
         select(
             func.coalesce(func.sum(RoundStanding.score_units), 0),
             func.coalesce(func.sum(RoundStanding.duration_ms), 0),
             func.count(RoundStanding.id),
-        ).where(RoundStanding.student_id == student.id)
+        ).where(RoundStanding.view == view, RoundStanding.student_id == student.id)
     ).one()
-    entry = session.get(OverallStanding, student.id)
+    entry = session.get(OverallStanding, (view, student.id))
     if rounds == 0:
         if entry is not None:
             session.delete(entry)
         session.flush()
         return
     if entry is None:
-        entry = OverallStanding(student_id=student.id)
+        entry = OverallStanding(view=view, student_id=student.id)
         session.add(entry)
     entry.university_id = student.university_id
     entry.total_units, entry.duration_ms, entry.rounds = int(total), int(duration), int(rounds)
     session.flush()
 
 
-def _lock_university_row(session: Session, scope: str, university_id: int) -> UniversityStanding:
-    """The aggregate row of (scope, university), created if missing, locked for update."""
+def _lock_university_row(
+    session: Session, view: str, scope: str, university_id: int
+) -> UniversityStanding:
+    """The aggregate row of (view, scope, university), created if missing, locked."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
         insert(UniversityStanding)
         .values(
-            scope=scope, university_id=university_id, participants=0, total_units=0, top_n_units=0
+            view=view,
+            scope=scope,
+            university_id=university_id,
+            participants=0,
+            total_units=0,
+            top_n_units=0,
         )
-        .on_conflict_do_nothing(index_elements=["scope", "university_id"])
+        .on_conflict_do_nothing(index_elements=["view", "scope", "university_id"])
     )
     row = session.scalar(
         select(UniversityStanding)
-        .where(UniversityStanding.scope == scope, UniversityStanding.university_id == university_id)
+        .where(
+            UniversityStanding.view == view,
+            UniversityStanding.scope == scope,
+            UniversityStanding.university_id == university_id,
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -153,19 +196,23 @@ def _lock_university_row(session: Session, scope: str, university_id: int) -> Un
     return row
 
 
-def refresh_university(session: Session, scope: str, university_id: int) -> None:
+def refresh_university(session: Session, view: str, scope: str, university_id: int) -> None:
     """Recompute the university's aggregates in ``scope`` from its students' standings."""
-    row = _lock_university_row(session, scope, university_id)
+    row = _lock_university_row(session, view, scope, university_id)
     if scope == OVERALL:
         score, student_filter = (
             OverallStanding.total_units,
-            [OverallStanding.university_id == university_id],
+            [OverallStanding.view == view, OverallStanding.university_id == university_id],
         )
     else:
         round_id = int(scope.split(":", 1)[1])
         score, student_filter = (
             RoundStanding.score_units,
-            [RoundStanding.round_id == round_id, RoundStanding.university_id == university_id],
+            [
+                RoundStanding.view == view,
+                RoundStanding.round_id == round_id,
+                RoundStanding.university_id == university_id,
+            ],
         )
     participants, total = session.execute(
         select(func.count(), func.coalesce(func.sum(score), 0)).where(*student_filter)
@@ -180,6 +227,35 @@ def refresh_university(session: Session, scope: str, university_id: int) -> None
     top = session.scalar(select(func.coalesce(func.sum(best.c.value), 0)))
     row.participants, row.total_units, row.top_n_units = int(participants), int(total), int(top)
     session.flush()
+
+
+def refresh_round(session: Session, round_: Round) -> None:
+    """Recompute every student of ``round_`` (after a freeze is lifted, or a true value set)."""
+    students = session.scalars(
+        select(User).where(
+            User.id.in_(select(Attempt.student_id).where(Attempt.round_id == round_.id).distinct())
+        )
+    )
+    for student in list(students):
+        refresh_student_round(session, round_, student)
+
+
+def publish_results(session: Session, round_: Round, *, actor_id: int | None) -> None:
+    """End the public freeze of ``round_``: public boards show the final standings."""
+    round_.results_published_at = now()
+    session.flush()
+    refresh_round(session, round_)
+    record(session, actor_id, "rounds.publish", f"round:{round_.id}")
+
+
+def set_prediction_value(
+    session: Session, round_: Round, value: int, *, actor_id: int | None
+) -> None:
+    """Enter the prediction question's true value; ties are then broken by it."""
+    round_.prediction_value = value
+    session.flush()
+    refresh_round(session, round_)
+    record(session, actor_id, "rounds.prediction_value", f"round:{round_.id}", value=value)
 
 
 def rebuild(session: Session) -> int:
