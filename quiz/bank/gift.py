@@ -192,7 +192,7 @@ class _GiftReader:
             question.explanation = multilang.split(unescape(general[1]).strip(), is_html=is_html)
         if not self.answers(question, answers, is_html, label):
             return None
-        self.apply_meta(question, block.meta)
+        meta.apply(question, block.meta)
         if not question.id:
             self.problem(block.line, _l("a question needs a name (::id::) to be matched"), label)
         return question
@@ -239,20 +239,6 @@ class _GiftReader:
             return False
         question.kind = "multiple" if weighted else "single"
         return True
-
-    def apply_meta(self, question: QuestionData, data: dict | None) -> None:
-        if not data:
-            return
-        question.difficulty = str(data.get("difficulty") or question.difficulty)
-        question.kind = str(data.get("kind") or question.kind)
-        points = data.get("points", question.points)
-        question.points = points if isinstance(points, int) else question.points
-        question.source = str(data.get("source") or "")
-        question.tags = [str(t) for t in data.get("tags") or []]
-        ids = data.get("options") or []
-        if len(ids) == len(question.options):
-            for option, option_id in zip(question.options, ids, strict=True):
-                option.id = str(option_id)
 
 
 def slugify(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from quiz.bank.schema import QuestionData
+from quiz.bank.schema import QuestionData, spread_option_ids
 
 PREFIX = "quiz-meta:"
 
@@ -39,3 +39,25 @@ def load(comment: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def apply(question: QuestionData, data: dict[str, Any] | None) -> None:
+    """Restore what a metadata comment kept; without one, letter options at random.
+
+    Values of the wrong type are ignored (the validator then judges the rest).
+    """
+    data = data or {}
+    for key in ("difficulty", "kind", "source"):
+        if isinstance(data.get(key), str):
+            setattr(question, key, data[key])
+    if isinstance(data.get("points"), int) and not isinstance(data.get("points"), bool):
+        question.points = data["points"]
+    tags = data.get("tags")
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        question.tags = list(tags)
+    ids = data.get("options")
+    if isinstance(ids, list) and len(ids) == len(question.options):
+        for option, option_id in zip(question.options, ids, strict=True):
+            option.id = str(option_id)
+    else:
+        spread_option_ids(question)

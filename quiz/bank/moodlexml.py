@@ -142,10 +142,8 @@ class _XmlReader:
                         answer.sourceline or 0,
                     )
                 )
-        for comment in _comments(element):
-            data = meta.load(comment)
-            if data:
-                _apply(question, data)
+        found = [meta.load(c) for c in _comments(element)]
+        meta.apply(question, next((d for d in found if d), None))
         if not key:
             self.problem(line, _l("a question needs a <name> or an <idnumber>"))
         return question
@@ -156,18 +154,6 @@ def _fraction(answer: etree._Element) -> float:
         return float(answer.get("fraction", "0"))
     except ValueError:
         return 0.0
-
-
-def _apply(question: QuestionData, data: dict) -> None:
-    question.difficulty = str(data.get("difficulty") or question.difficulty)
-    question.kind = str(data.get("kind") or question.kind)
-    question.source = str(data.get("source") or "")
-    if isinstance(data.get("points"), int):
-        question.points = data["points"]
-    ids = data.get("options") or []
-    if len(ids) == len(question.options):
-        for option, option_id in zip(question.options, ids, strict=True):
-            option.id = str(option_id)
 
 
 def read_moodle_xml(text: bytes | str, filename: str) -> tuple[list[TopicData], list[Problem]]:

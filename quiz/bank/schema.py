@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,21 @@ class TopicData:
 def _locales(texts: dict[str, str]) -> dict[str, str]:
     """Locales in a fixed order, empty ones dropped."""
     return {loc: texts[loc] for loc in LOCALES if texts.get(loc)}
+
+
+def spread_option_ids(question: QuestionData) -> None:
+    """Letter the options in a random order seeded by the question's id.
+
+    Option ids are shown to students; files from other tools usually list the
+    right answer first, and lettering them a, b, c in file order would give it
+    away. True/false questions keep a = true, b = false.
+    """
+    if question.kind == "true_false":
+        return
+    letters = list("abcdefgh"[: len(question.options)])
+    random.Random(f"ids:{question.id}").shuffle(letters)
+    for option, letter in zip(question.options, letters, strict=False):
+        option.id = letter
 
 
 def content_digest(content: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -48,7 +49,11 @@ def validate(
                     topic.file,
                     topic.line,
                     "",
-                    f"topic {topic.slug} is also defined in {other.file}:{other.line}",
+                    _l(
+                        "topic %(topic)s is also defined in %(where)s",
+                        topic=topic.slug,
+                        where=f"{other.file}:{other.line}",
+                    ),
                 )
             )
         else:
@@ -63,7 +68,10 @@ def validate(
                 errors.append(
                     _at(
                         question,
-                        f"duplicate question id, first defined in {first.file}:{first.line}",
+                        _l(
+                            "duplicate question id, first defined in %(where)s",
+                            where=f"{first.file}:{first.line}",
+                        ),
                     )
                 )
             else:
@@ -71,7 +79,36 @@ def validate(
             errors.extend(question_errors(question))
             if strict:
                 warnings.extend(question_warnings(question))
+    if strict:
+        warnings.extend(letter_skew(list(ids.values())))
     return errors, warnings
+
+
+def letter_skew(questions: list[QuestionData]) -> list[Problem]:
+    """Warn when one option id is right in most single-choice questions.
+
+    Students see option ids, so a favourite letter would hint at the answer.
+    """
+    right = [o.id for q in questions if q.kind == "single" for o in q.options if o.correct]
+    if len(right) < 20:
+        return []
+    letter, count = Counter(right).most_common(1)[0]
+    if count * 2 <= len(right):
+        return []
+    return [
+        Problem(
+            questions[0].file,
+            0,
+            "",
+            _l(
+                "the correct option is %(id)s in %(n)d of %(total)d single-choice questions: "
+                "option ids are shown to students, so spread them (tools/reletter_options.py)",
+                id=letter,
+                n=count,
+                total=len(right),
+            ),
+        )
+    ]
 
 
 def _at(question: QuestionData, message: Any, line: int = 0) -> Problem:

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
+from quiz.bank.gift import read_gift
 from quiz.bank.models import Question
 
 GOOD = """\
@@ -146,3 +147,22 @@ def test_the_bundled_bank_validates_strictly(runner):
     result = runner.invoke(["bank", "validate", str(ROOT / "question_bank"), "--strict"])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
+
+
+def test_strict_warns_when_one_letter_is_usually_right(runner, tmp_path):
+    questions = "".join(
+        GOOD.format(topic="t-one", qid=f"q-{n:03d}").split("questions:\n")[1] for n in range(25)
+    )
+    header = GOOD.format(topic="t-one", qid="x").split("questions:\n")[0]
+    path = bank_dir(tmp_path, {"a.yaml": header + "questions:\n" + questions})
+    strict = runner.invoke(["bank", "validate", path, "--strict"])
+    assert strict.exit_code == 1
+    assert "the correct option is a in 25 of 25" in strict.output
+
+
+def test_moodle_files_without_our_comments_get_randomly_lettered_options():
+    text = "\n\n".join(f"::m-{n}::Q{n}?{{=right ~w1 ~w2 ~w3}}" for n in range(40))
+    topics, problems = read_gift(text, "m.gift")
+    assert problems == []
+    right = {next(o.id for o in q.options if o.correct) for q in topics[0].questions}
+    assert len(right) >= 3
