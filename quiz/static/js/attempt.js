@@ -29,9 +29,8 @@
   // --- the countdown follows the server: remaining seconds, measured on a monotonic clock
   var deadline = performance.now() + Number(root.dataset.remaining) * 1000;
   function resync(remainingSeconds) {
-    var candidate = performance.now() + remainingSeconds * 1000;
-    // Server answers arrive late, never early: keep the earlier of the two estimates.
-    if (candidate < deadline) deadline = candidate;
+    // The server's clock is the only clock: its answer replaces the local estimate.
+    deadline = performance.now() + remainingSeconds * 1000;
   }
   var warned = {};
   function tick() {
@@ -66,24 +65,38 @@
     link.classList.toggle("unanswered", !answered);
     link.classList.toggle("flagged", !!flags[position]);
   }
-  var sending = false;
+  // One drain at a time sends every pending answer in turn; it resolves once the
+  // queue is empty and rejects when the network (or the server) fails, so that
+  // finishing or submitting never runs ahead of an answer still on its way.
+  var draining = null;
+  var late = false;
   var retryDelay = 1000;
   var retryTimer = null;
-  function flush() {
-    if (sending) return Promise.resolve();
+  function drain() {
+    if (!draining) {
+      draining = sendAll().then(function () { draining = null; },
+                                function (error) { draining = null; throw error; });
+    }
+    return draining;
+  }
+  function sendAll() {
     var positions = Object.keys(pending);
-    if (!positions.length) return Promise.resolve();
-    sending = true;
+    if (!positions.length || late) {
+      if (!late && Object.keys(pending).length === 0 && stateEl.textContent) {
+        setState(root.dataset.msgSaved, "saved");
+      }
+      return Promise.resolve();
+    }
     var position = positions[0];
     var choices = pending[position];
     setState(root.dataset.msgSaving, "saving");
     return fetch("/api/v1/attempts/" + id + "/answers/" + position, {
       method: "PUT",
       credentials: "same-origin",
+      keepalive: true,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ choices: choices })
     }).then(function (response) {
-      sending = false;
       if (response.ok) {
         // A newer choice made while this one was on its way stays queued.
         if (JSON.stringify(pending[position]) === JSON.stringify(choices)) delete pending[position];
@@ -91,32 +104,49 @@
         retryDelay = 1000;
         return response.json().then(function (body) {
           resync(body.remaining_seconds);
-          if (Object.keys(pending).length) return flush();
           setState(root.dataset.msgSaved, "saved");
+          return sendAll();
         });
       }
       if (response.status === 409) {
+        late = true;
         pending = {};
         store(queueKey, pending);
         setState(root.dataset.msgLate, "error");
         window.location.href = root.dataset.result;
-        return;
+        return undefined;
       }
       if (response.status === 422 || response.status === 404) {
         delete pending[position];  // the server will never take it: do not retry forever
         store(queueKey, pending);
-        return flush();
+        return sendAll();
       }
-      throw new Error("status " + response.status);
-    }).catch(function () {
-      sending = false;
+      throw new Error("status " + response.status);  // 429, 5xx: keep it and retry
+    });
+  }
+  function flush() {
+    return drain().catch(function () {
       setState(root.dataset.msgOffline, "offline");
       clearTimeout(retryTimer);
       retryTimer = setTimeout(flush, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 15000);
+      throw new Error("not sent yet");
     });
   }
-  window.addEventListener("online", function () { retryDelay = 1000; flush(); });
+  function flushQuietly() { flush().catch(function () { /* retried by the timer */ }); }
+  window.addEventListener("online", function () { retryDelay = 1000; flushQuietly(); });
+  // A phone that slept may have paused this page's clock: ask the server again.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible" || finished) return;
+    fetch("/api/v1/attempts/" + id, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) return;
+        if (body.status !== "in_progress") { window.location.href = root.dataset.result; return; }
+        resync(body.remaining_seconds);
+      }).catch(function () { /* offline: the local countdown goes on */ });
+    flushQuietly();
+  });
 
   // --- navigation: one question per screen
   function show(position) {
@@ -151,7 +181,7 @@
       pending[position] = choicesOf(position);
       store(queueKey, pending);
       mark(position);
-      flush();
+      flushQuietly();
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -161,23 +191,35 @@
     });
   });
   function finish() {
-    flush().then(function () { window.location.href = root.dataset.confirm; });
+    // Only once every answer is on the server: the confirmation page lists what it has.
+    flush().then(function () { window.location.href = root.dataset.confirm; },
+                 function () { /* still offline: the message says so, try again later */ });
   }
   document.getElementById("finish-link").addEventListener("click", function (event) {
     event.preventDefault();
     finish();
   });
 
+  var submitTries = 0;
   function timeUp() {
     alertEl.textContent = root.dataset.msgZero;
     alertEl.hidden = false;
-    flush().then(function () {
+    // Send what is still queued first (the grace period covers this), then submit;
+    // after a few failed tries submit anyway: the server keeps what arrived in time.
+    drain().catch(function () {
+      if (++submitTries < 5) return new Promise(function (_ok, fail) {
+        setTimeout(function () { fail(new Error("retry")); }, 1000);
+      });
+      return undefined;
+    }).then(function () {
       return fetch("/api/v1/attempts/" + id + "/submit", {
-        method: "POST", credentials: "same-origin",
+        method: "POST", credentials: "same-origin", keepalive: true,
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: "{}"
       });
-    }).then(function () { window.location.href = root.dataset.result; },
-            function () { setTimeout(timeUp, 3000); });
+    }).then(function (response) {
+      if (response && response.ok) window.location.href = root.dataset.result;
+      else throw new Error("submit");
+    }).catch(function () { setTimeout(timeUp, 2000); });
   }
 
   // --- resume: answers still waiting in this browser win over what the page shows
@@ -195,6 +237,6 @@
   }
   var params = new URLSearchParams(window.location.search);
   show(params.get("q") || load(placeKey, null) || document.querySelector(".item.current").dataset.position);
-  if (Object.keys(pending).length) flush(); else setState("", "");
+  if (Object.keys(pending).length) flushQuietly(); else setState("", "");
   tick();
 })();
