@@ -84,9 +84,19 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
 
 
+def writes_on_get(view: Any) -> Any:
+    """Mark a GET view that may write (e.g. finalizing an expired attempt on access)."""
+    view.quiz_writes_on_get = True
+    return view
+
+
 def _reads_only() -> bool:
-    """Whether the current request only reads (GET, HEAD, OPTIONS)."""
-    return has_request_context() and request.method in {"GET", "HEAD", "OPTIONS"}
+    """Whether the current request only reads: GET, HEAD or OPTIONS of a view not marked
+    with :func:`writes_on_get`."""
+    if not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "quiz_writes_on_get", False)
 
 
 def make_engine(url: str) -> Engine:

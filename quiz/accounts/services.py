@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
@@ -117,9 +118,22 @@ def register_student(session: Session, new: NewUser, *, accepted_rules: bool) ->
     new.role = Role.STUDENT
     user = _checked(session, new)
     user.accepted_rules_at = now()
-    session.add(user)
-    session.flush()
+    _add_once(session, user)
     return user
+
+
+def _add_once(session: Session, user: User) -> None:
+    """Insert ``user``; a racing registration with the same e-mail is a Conflict, not a 500."""
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            _l("An account with this e-mail address already exists."),
+            field="email",
+            code="email_taken",
+        ) from None
 
 
 def create_user(session: Session, new: NewUser, *, actor: User | None) -> User:
@@ -129,8 +143,7 @@ def create_user(session: Session, new: NewUser, *, actor: User | None) -> User:
     The creation is written to the audit log.
     """
     user = _checked(session, new)
-    session.add(user)
-    session.flush()
+    _add_once(session, user)
     record(
         session,
         actor.id if actor else None,
@@ -146,11 +159,11 @@ def create_user(session: Session, new: NewUser, *, actor: User | None) -> User:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for any failure)."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
+    if user is None or not user.password_hash or not user.is_active:
         # Spend the same effort as a real check, so timing does not reveal accounts.
         verify_password(_dummy_hash(), password)
         return None
-    if not user.is_active or not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         return None
     return user
 

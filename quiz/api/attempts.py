@@ -20,7 +20,7 @@ from quiz.api.openapi import documented
 from quiz.attempts import services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import SCORE_UNIT
-from quiz.db import get_session
+from quiz.db import get_session, writes_on_get
 from quiz.extensions import client_ip, limiter
 from quiz.i18n import localized
 from quiz.rounds.services import get_round
@@ -75,7 +75,7 @@ class AnswerOut(BaseModel):
 
 class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    prediction: int | None = None
+    prediction: int | None = Field(default=None, ge=0, le=2**31 - 2)
 
 
 class SubmitOut(BaseModel):
@@ -151,6 +151,7 @@ def start_attempt(round_id: int) -> Any:
 
 
 @bp.get("/attempts/<int:attempt_id>")
+@writes_on_get
 @api_role_required()
 @documented(
     "get",

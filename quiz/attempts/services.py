@@ -35,6 +35,9 @@ from quiz.rounds.models import Review, Round, RoundStatus
 from quiz.rounds.services import BlueprintLine, active_keys
 from quiz.standings import services as standings
 
+#: Predictions are stored as 32-bit integers.
+MAX_PREDICTION = 2**31 - 2
+
 
 def _round_of(session: Session, attempt: Attempt) -> Round:
     round_ = session.get(Round, attempt.round_id)
@@ -129,7 +132,14 @@ def start(session: Session, round_: Round, student: User) -> tuple[Attempt, bool
             return winner, False
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
     seed = secrets.randbits(31)
-    items = draw_items(session, round_, seed)
+    try:
+        items = draw_items(session, round_, seed)
+    except ValueError:
+        # Retiring questions is refused while a round needs them; this is the last guard.
+        raise Conflict(
+            _l("This round cannot start right now. Please tell the organisers."),
+            code="round_unfillable",
+        ) from None
     attempt = Attempt(
         round_id=round_.id,
         student_id=student.id,
@@ -243,7 +253,9 @@ def submit(session: Session, attempt_id: int, student: User, prediction: int | N
     round_ = _round_of(session, attempt)
     if finalize_if_expired(session, attempt, round_):
         return attempt
-    if prediction is not None and (not round_.prediction_text or prediction < 0):
+    if prediction is not None and (
+        not round_.prediction_text or not 0 <= prediction <= MAX_PREDICTION
+    ):
         raise InvalidInput(
             {
                 "prediction": _l(

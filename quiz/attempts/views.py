@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from quiz.accounts.models import Role
 from quiz.attempts import services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import display
-from quiz.db import get_session
+from quiz.attempts.services import MAX_PREDICTION
+from quiz.db import get_session, writes_on_get
 from quiz.errors import Conflict, ServiceError
 from quiz.rounds.services import get_round, list_rounds, status_now
 
@@ -29,6 +31,7 @@ def score_filter(units: int | None) -> str:
 
 
 @bp.get("/rounds")
+@writes_on_get
 def rounds() -> Any:
     session = get_session()
     all_rounds = list_rounds(session)
@@ -39,6 +42,7 @@ def rounds() -> Any:
 
 
 @bp.get("/rounds/<int:round_id>")
+@writes_on_get
 def round_page(round_id: int) -> Any:
     session = get_session()
     round_ = get_round(session, round_id)
@@ -70,6 +74,7 @@ def own_attempt(attempt_id: int) -> Attempt:
 
 
 @bp.get("/attempts/<int:attempt_id>")
+@writes_on_get
 @login_required
 def attempt_page(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
@@ -109,6 +114,7 @@ def answer(attempt_id: int) -> Any:
 
 
 @bp.get("/attempts/<int:attempt_id>/confirm")
+@writes_on_get
 @login_required
 def confirm(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
@@ -129,7 +135,13 @@ def confirm(attempt_id: int) -> Any:
 @login_required
 def submit(attempt_id: int) -> Any:
     raw = (request.form.get("prediction") or "").strip()
-    prediction = int(raw) if raw.isdigit() else None
+    try:
+        prediction = int(raw) if raw else None
+        if prediction is not None and not 0 <= prediction <= MAX_PREDICTION:
+            raise ValueError(raw)
+    except ValueError:
+        flash(_("The prediction must be a whole number of at least 0."), "error")
+        return redirect(url_for("contest.confirm", attempt_id=attempt_id))
     try:
         services.submit(get_session(), attempt_id, current_user, prediction)
     except ServiceError as error:
@@ -139,6 +151,7 @@ def submit(attempt_id: int) -> Any:
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
+@writes_on_get
 @login_required
 def result(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
@@ -154,6 +167,7 @@ def result(attempt_id: int) -> Any:
 
 
 @bp.get("/attempts/<int:attempt_id>/review")
+@writes_on_get
 @login_required
 def review(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)

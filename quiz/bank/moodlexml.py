@@ -11,6 +11,7 @@ never resolves entities nor fetches anything (uploads are untrusted).
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -113,9 +114,10 @@ class _XmlReader:
         try:
             points = float(grade)
         except ValueError:
-            points = 0
-        if points != int(points):
+            points = 0.0
+        if not math.isfinite(points) or points != int(points) or not 0 <= points <= 1000:
             self.problem(line, _l("defaultgrade %(grade)s is not a whole number", grade=grade), key)
+            points = 0.0
         question.points = int(points)
         question.tags = [t.text.strip() for t in element.findall("tags/tag/text") if t.text]
         answers = element.findall("answer")

@@ -24,6 +24,8 @@ from quiz.bank.schema import (
     question_from_content,
 )
 from quiz.bank.validate import validate
+from quiz.errors import Conflict, InvalidInput, NotFound
+from quiz.rounds.services import check_rounds_still_fillable
 from quiz.text import fold
 
 
@@ -152,6 +154,7 @@ def import_bank(
                 question.status = Status.RETIRED.value
                 summary.retired.append(question.key)
     session.flush()
+    _still_drawable(session)
     record(
         session,
         actor_id,
@@ -223,6 +226,8 @@ def save_question(
     if errors:
         raise BankInvalid(errors)
     outcome = _upsert_question(session, topic, data, actor_id)
+    session.flush()
+    _still_drawable(session)
     question = get_question(session, data.id)
     assert question is not None
     if outcome != "unchanged":
@@ -240,14 +245,30 @@ def _problem(data: QuestionData, message: Any) -> Problem:
     return Problem(data.file or "form", 0, data.id, message)
 
 
+def _still_drawable(session: Session) -> None:
+    """BankInvalid if the change leaves a round that is not closed without enough questions."""
+    try:
+        check_rounds_still_fillable(session)
+    except InvalidInput as error:
+        raise BankInvalid([Problem("bank", 0, "", error.message)]) from None
+
+
 def set_status(session: Session, key: str, status: Status, *, actor_id: int | None) -> Question:
-    """Retire (no longer drawn) or restore a question; history is kept either way."""
+    """Retire (no longer drawn) or restore a question; history is kept either way.
+
+    Raises NotFound for an unknown id, and Conflict when retiring it would leave
+    a round that is not closed without enough questions to draw.
+    """
     question = get_question(session, key)
     if question is None:
-        raise BankInvalid([_problem(QuestionData(id=key), _l("no question with this id"))])
+        raise NotFound(_l("no question with this id"))
     if question.status != status.value:
         question.status = status.value
         session.flush()
+        try:
+            check_rounds_still_fillable(session)
+        except InvalidInput as error:
+            raise Conflict(error.message, code="round_needs_question") from None
         record(
             session,
             actor_id,

@@ -20,6 +20,8 @@ from quiz.bank.schema import (
     TopicData,
 )
 
+MAX_POINTS = 1000
+MAX_SOURCE = 500
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -128,6 +130,10 @@ def question_errors(q: QuestionData) -> list[Problem]:
         problems.append(_at(q, _l("kind must be one of %(values)s", values=", ".join(KINDS))))
     if isinstance(q.points, bool) or not isinstance(q.points, int) or q.points < 1:
         problems.append(_at(q, _l("points must be a whole number of at least 1")))
+    elif q.points > MAX_POINTS:
+        problems.append(_at(q, _l("points must be at most %(n)d", n=MAX_POINTS)))
+    if len(q.source) > MAX_SOURCE:
+        problems.append(_at(q, _l("source must have at most %(n)d characters", n=MAX_SOURCE)))
     if not (q.text.get(DEFAULT_LOCALE) or "").strip():
         problems.append(_at(q, _l("text needs a Vietnamese (vi) text")))
     problems.extend(_option_errors(q))

@@ -111,6 +111,32 @@ def check_blueprint(session: Session, lines: list[BlueprintLine]) -> None:
         )
 
 
+def check_rounds_still_fillable(session: Session) -> None:
+    """Raise InvalidInput if a round not yet closed can no longer be drawn from the bank.
+
+    Called after the bank changes (retire, import): a student must never meet
+    a round that cannot start.
+    """
+    moment = now()
+    for round_ in session.scalars(select(Round).where(Round.closes_at > moment)):
+        lines = [
+            BlueprintLine(int(x["count"]), x.get("topic"), x.get("difficulty"))
+            for x in round_.blueprint
+        ]
+        try:
+            check_blueprint(session, lines)
+        except InvalidInput as error:
+            raise InvalidInput(
+                {
+                    "bank": _l(
+                        "Round %(title)s would no longer have enough questions: %(problem)s",
+                        title=round_.title.get("vi", ""),
+                        problem=error.message,
+                    )
+                }
+            ) from None
+
+
 def _check_values(data: RoundData) -> None:
     errors: dict[str, Any] = {}
     if not (data.title.get("vi") or "").strip():
@@ -129,6 +155,11 @@ def _check_values(data: RoundData) -> None:
         errors["multiple_choice_policy"] = _l("Unknown multiple-choice policy.")
     if data.review not in {r.value for r in Review}:
         errors["review"] = _l("Unknown review rule.")
+    elif data.review == Review.IMMEDIATELY.value and data.max_attempts > 1:
+        errors["review"] = _l(
+            "Answers shown as soon as a student finishes would help them in their next "
+            "attempt: with several attempts, show answers after the round closes."
+        )
     if errors:
         raise InvalidInput(errors)
 

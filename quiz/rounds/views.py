@@ -17,6 +17,8 @@ from quiz.db import get_session
 from quiz.errors import InvalidInput, ServiceError
 from quiz.rounds import services
 from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
+from quiz.rounds.models import Round
+from quiz.rounds.services import RoundData
 from quiz.web import apply_errors
 
 bp = Blueprint(
@@ -87,13 +89,23 @@ def edit(round_id: int) -> Any:
         form.fill(services.round_data_of(round_))
     elif not _blueprint_actions(form) and form.validate():
         try:
-            services.update_round(get_session(), round_, form.to_data(), actor_id=current_user.id)
+            data = keep_seconds(form.to_data(), round_)
+            services.update_round(get_session(), round_, data, actor_id=current_user.id)
         except ServiceError as error:
             apply_errors(form, error)
             return _render(form, round_, status=error.status)
         flash(_("The round is saved."), "success")
         return redirect(url_for("rounds_admin.detail", round_id=round_.id))
     return _render(form, round_, status=422 if form.errors else 200)
+
+
+def keep_seconds(data: RoundData, round_: Round) -> RoundData:
+    """The form shows minutes: a time left in the same minute keeps its stored seconds."""
+    for name in ("opens_at", "closes_at", "leaderboard_freeze_at"):
+        new, old = getattr(data, name), getattr(round_, name)
+        if new is not None and old is not None and new == old.replace(second=0, microsecond=0):
+            setattr(data, name, old)
+    return data
 
 
 @bp.get("/<int:round_id>")
