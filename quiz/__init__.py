@@ -27,6 +27,7 @@ from quiz.main.views import bp as main_bp
 from quiz.organiser.views import bp as organiser_bp
 from quiz.rounds.forms import ROUND_STATUS_LABELS
 from quiz.rounds.views import bp as rounds_admin_bp
+from quiz.standings.views import bp as boards_bp
 from quiz.universities.views import bp as universities_bp
 
 BLUEPRINTS = (
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     accounts_bp,
     universities_bp,
     contest_bp,
+    boards_bp,
     organiser_bp,
     bank_bp,
     rounds_admin_bp,

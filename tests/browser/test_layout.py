@@ -6,7 +6,15 @@ import pytest
 
 from tests.browser.conftest import screenshot
 
-PAGES = ["/", "/register", "/login", "/universities", "/rules"]
+PAGES = [
+    "/",
+    "/register",
+    "/login",
+    "/universities",
+    "/rules",
+    "/leaderboards/students",
+    "/leaderboards/universities",
+]
 
 
 @pytest.mark.browser

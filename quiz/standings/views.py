@@ -1,0 +1,100 @@
+"""Public leaderboard pages: students per round and overall, universities by method.
+
+Visitors and students see the public view (frozen at a round's freeze instant
+until its results are published); organisers see the live standings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from quiz.accounts.models import Role
+from quiz.db import get_session
+from quiz.rounds.services import get_round, list_rounds
+from quiz.standings import boards
+from quiz.standings.models import LIVE, PUBLIC
+from quiz.standings.services import public_cutoff, top_n
+
+bp = Blueprint("boards", __name__, url_prefix="/leaderboards", template_folder="templates")
+
+PAGE_SIZE = 50
+
+
+def view() -> str:
+    organiser = current_user.is_authenticated and current_user.has_role(Role.ORGANISER)
+    return LIVE if organiser else PUBLIC
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def chosen_round() -> Any:
+    round_id = request.args.get("round", type=int)
+    return get_round(get_session(), round_id) if round_id else None
+
+
+@bp.get("/students")
+def students() -> Any:
+    session = get_session()
+    round_ = chosen_round()
+    page, chosen = page_number(), view()
+    offset = (page - 1) * PAGE_SIZE
+    me = current_user.id if current_user.is_authenticated else None
+    if round_ is not None:
+        entries, total = boards.round_board(
+            session, round_.id, limit=PAGE_SIZE, offset=offset, view=chosen
+        )
+        mine = boards.round_position(session, round_.id, me, view=chosen) if me else None
+    else:
+        entries, total = boards.overall_board(session, limit=PAGE_SIZE, offset=offset, view=chosen)
+        mine = boards.overall_position(session, me, view=chosen) if me else None
+    frozen = chosen == PUBLIC and round_ is not None and public_cutoff(round_) is not None
+    return render_template(
+        "standings/students.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        round=round_,
+        rounds=list_rounds(session),
+        mine=mine,
+        me=me,
+        frozen=frozen,
+        live=chosen == LIVE,
+    )
+
+
+@bp.get("/universities")
+def universities() -> Any:
+    session = get_session()
+    method = request.args.get("method", "top_n_mean")
+    if method not in boards.METHODS:
+        abort(404)
+    round_ = chosen_round()
+    page = page_number()
+    entries, total = boards.university_board(
+        session,
+        method,
+        round_.id if round_ else None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        view=view(),
+    )
+    return render_template(
+        "standings/universities.html",
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        method=method,
+        methods=boards.METHODS,
+        round=round_,
+        rounds=list_rounds(session),
+        n=top_n(),
+        minimum=boards.min_participants(),
+        value_text=boards.value_text,
+    )

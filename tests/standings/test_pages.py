@@ -1,0 +1,63 @@
+"""Public leaderboard pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+
+from quiz.clock import now
+from tests.conftest import log_in
+from tests.standings.test_leaderboard_api import take
+
+
+def test_student_board_shows_ranks_and_my_position(app, make_user, make_round, client):
+    round_ = make_round()
+    ana = make_user(display_name="Ana N.", full_name="Nguyễn Thị Ana")
+    bao = make_user(display_name="Bảo T.")
+    take(log_in(app, ana), round_)
+    take(log_in(app, bao), round_, right=False)
+    page = client.get(
+        f"/leaderboards/students?round={round_.id}", headers={"Accept-Language": "en"}
+    ).text
+    assert page.index("Ana N.") < page.index("Bảo T.")
+    assert "Nguyễn Thị Ana" not in page and ana.email not in page
+    mine = log_in(app, bao).get("/leaderboards/students", headers={"Accept-Language": "en"})
+    assert "Your position: 2" in mine.text
+
+
+def test_university_board_explains_each_method(make_user, make_round, client, app):
+    round_ = make_round()
+    take(log_in(app, make_user()), round_)
+    for method, words in (
+        ("top_n_mean", "best students"),
+        ("participants", "finished"),
+        ("total", "sum of all"),
+        ("mean", "not ranked"),
+    ):
+        page = client.get(
+            f"/leaderboards/universities?method={method}", headers={"Accept-Language": "en"}
+        )
+        assert page.status_code == 200 and words in page.text, method
+    assert client.get("/leaderboards/universities?method=nope").status_code == 404
+
+
+def test_frozen_board_page_hides_later_results(app, make_user, make_round, client):
+    start = now()
+    round_ = make_round(leaderboard_freeze_at=start + timedelta(minutes=5))
+    early, late = make_user(display_name="Early E."), make_user(display_name="Late L.")
+    with time_machine.travel(start, tick=False) as clock:
+        take(log_in(app, early), round_, right=False)
+        clock.shift(timedelta(minutes=10))
+        late_client = log_in(app, late)
+        take(late_client, round_)
+        page = client.get(
+            f"/leaderboards/students?round={round_.id}", headers={"Accept-Language": "en"}
+        ).text
+        own = late_client.get(
+            f"/leaderboards/students?round={round_.id}", headers={"Accept-Language": "en"}
+        ).text
+        result = late_client.get("/rounds", headers={"Accept-Language": "en"}).text
+    assert "frozen" in page and "Early E." in page and "Late L." not in page
+    assert "Late L." not in own and "Your position" not in own
+    assert "Score: 4.00 / 4" in result  # a student still sees their own score
