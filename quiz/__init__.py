@@ -21,6 +21,7 @@ from quiz.accounts.views import bp as accounts_bp
 from quiz.api import bp as api_bp
 from quiz.attempts.views import bp as contest_bp
 from quiz.bank.views import bp as bank_bp
+from quiz.coordinator.views import bp as coordinator_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
 from quiz.main.views import bp as main_bp
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     universities_bp,
     contest_bp,
     boards_bp,
+    coordinator_bp,
     organiser_bp,
     bank_bp,
     rounds_admin_bp,

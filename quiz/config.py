@@ -67,6 +67,8 @@ def load(instance_path: Path) -> dict[str, Any]:
         # University rankings: N of top_n_mean, and the minimum participants of mean.
         "TOP_N": int(os.environ.get("QUIZ_TOP_N", "30")),
         "MIN_PARTICIPANTS": int(os.environ.get("QUIZ_MIN_PARTICIPANTS", "10")),
+        # Count only students a coordinator confirmed (contest setting, default off).
+        "REQUIRE_VERIFICATION": _flag("QUIZ_REQUIRE_VERIFICATION", False),
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -49,8 +49,11 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     #: When the user accepted the contest rules and the privacy notice.
     accepted_rules_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: A coordinator confirmed that the student belongs to the university.
-    verified: Mapped[bool] = mapped_column(default=False)
+    #: A coordinator's word on the student's claim to belong to the university:
+    #: ``pending``, ``confirmed`` or ``rejected``.
+    verification: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     #: Bumped on password change: logs out every other session of the user.
     session_version: Mapped[int] = mapped_column(default=1)

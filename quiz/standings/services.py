@@ -196,34 +196,27 @@ def _lock_university_row(
     return row
 
 
+def verification_required() -> bool:
+    """Whether only students confirmed by a coordinator count for their university."""
+    return has_app_context() and bool(current_app.config.get("REQUIRE_VERIFICATION"))
+
+
 def refresh_university(session: Session, view: str, scope: str, university_id: int) -> None:
     """Recompute the university's aggregates in ``scope`` from its students' standings."""
     row = _lock_university_row(session, view, scope, university_id)
-    if scope == OVERALL:
-        score, student_filter = (
-            OverallStanding.total_units,
-            [OverallStanding.view == view, OverallStanding.university_id == university_id],
-        )
-    else:
-        round_id = int(scope.split(":", 1)[1])
-        score, student_filter = (
-            RoundStanding.score_units,
-            [
-                RoundStanding.view == view,
-                RoundStanding.round_id == round_id,
-                RoundStanding.university_id == university_id,
-            ],
-        )
+    table = OverallStanding if scope == OVERALL else RoundStanding
+    score = OverallStanding.total_units if scope == OVERALL else RoundStanding.score_units
+    conditions = [table.view == view, table.university_id == university_id]
+    if scope != OVERALL:
+        conditions.append(RoundStanding.round_id == int(scope.split(":", 1)[1]))
+    base = select(score.label("value")).where(*conditions)
+    if verification_required():
+        base = base.join(User, User.id == table.student_id).where(User.verification == "confirmed")
+    counted = base.subquery()
     participants, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(score), 0)).where(*student_filter)
+        select(func.count(), func.coalesce(func.sum(counted.c.value), 0))
     ).one()
-    best = (
-        select(score.label("value"))
-        .where(*student_filter)
-        .order_by(score.desc())
-        .limit(top_n())
-        .subquery()
-    )
+    best = base.order_by(score.desc()).limit(top_n()).subquery()
     top = session.scalar(select(func.coalesce(func.sum(best.c.value), 0)))
     row.participants, row.total_units, row.top_n_units = int(participants), int(total), int(top)
     session.flush()

@@ -1,0 +1,1 @@
+"""Coordinators: their own university's students, results and verification."""

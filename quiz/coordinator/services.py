@@ -1,0 +1,186 @@
+"""What a coordinator may see and do, for their own university only.
+
+Full names and student numbers are shown here, and only here (besides
+organisers' screens). Every verification decision is audit-logged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz.accounts.models import Role, User
+from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
+from quiz.audit.services import record
+from quiz.errors import Forbidden, InvalidInput, NotFound
+from quiz.rounds.models import Round
+from quiz.standings import services as standings
+from quiz.standings.models import LIVE, RoundStanding
+from quiz.universities.models import University
+
+VERIFICATION = ("pending", "confirmed", "rejected")
+
+
+def university_for(session: Session, user: User, code: str | None = None) -> University:
+    """The university a user may watch: a coordinator's own, or any one for organisers.
+
+    Raises Forbidden for students and for another university's coordinator.
+    """
+    if user.has_role(Role.ORGANISER):
+        university = session.scalar(select(University).where(University.code == (code or "")))
+        if university is None:
+            raise NotFound(_l("Unknown university."))
+        return university
+    if not user.has_role(Role.COORDINATOR) or user.university is None:
+        raise Forbidden(_l("You are not allowed to open this page."))
+    if code is not None and code != user.university.code:
+        raise Forbidden(_l("You are not allowed to open this page."))
+    return user.university
+
+
+@dataclass
+class Participant:
+    student: User
+    #: Counted score per round id, in 1/840 point (live standings).
+    scores: dict[int, int] = field(default_factory=dict)
+    durations: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.scores.values())
+
+
+def participants(session: Session, university: University) -> list[Participant]:
+    """Every student of the university with their counted result per round."""
+    students = list(
+        session.scalars(
+            select(User)
+            .where(User.university_id == university.id, User.role == Role.STUDENT.value)
+            .order_by(User.full_name, User.id)
+        )
+    )
+    by_id = {s.id: Participant(s) for s in students}
+    rows = session.execute(
+        select(
+            RoundStanding.student_id,
+            RoundStanding.round_id,
+            RoundStanding.score_units,
+            RoundStanding.duration_ms,
+        ).where(RoundStanding.view == LIVE, RoundStanding.university_id == university.id)
+    )
+    for student_id, round_id, score, duration in rows:
+        if student_id in by_id:
+            by_id[student_id].scores[round_id] = score
+            by_id[student_id].durations[round_id] = duration
+    return list(by_id.values())
+
+
+def score_distribution(
+    people: list[Participant], round_id: int | None, buckets: int = 10
+) -> list[tuple[str, int]]:
+    """How many participants scored in each tenth of the best possible range."""
+    scores = [
+        p.scores[round_id] if round_id else p.total
+        for p in people
+        if (round_id in p.scores if round_id else p.scores)
+    ]
+    if not scores:
+        return []
+    top = max(max(scores), 1)
+    counts = Counter(min(score * buckets // (top + 1), buckets - 1) for score in scores)
+    width = top / SCORE_UNIT / buckets
+    return [(f"{i * width:.1f}–{(i + 1) * width:.1f}", counts.get(i, 0)) for i in range(buckets)]
+
+
+def participation_by_day(session: Session, university: University) -> list[tuple[date, int]]:
+    """Finalized attempts of the university's students, per day (contest time zone)."""
+    rows = session.execute(
+        select(Attempt.started_at)
+        .join(User, User.id == Attempt.student_id)
+        .where(
+            User.university_id == university.id, Attempt.status != AttemptStatus.IN_PROGRESS.value
+        )
+    )
+    days: Counter[date] = Counter()
+    for (started,) in rows:
+        days[started.date()] += 1
+    return sorted(days.items())
+
+
+def set_verification(session: Session, coordinator: User, student_id: int, decision: str) -> User:
+    """Confirm or reject a student's claim to belong to the coordinator's university."""
+    if decision not in ("confirmed", "rejected"):
+        raise InvalidInput({"decision": _l("Choose confirm or reject.")})
+    student = session.get(User, student_id)
+    allowed = coordinator.has_role(Role.ORGANISER) or (
+        coordinator.has_role(Role.COORDINATOR)
+        and student is not None
+        and student.university_id == coordinator.university_id
+    )
+    if student is None or not student.has_role(Role.STUDENT) or not allowed:
+        raise Forbidden(_l("You are not allowed to open this page."))
+    student.verification = decision
+    session.flush()
+    record(
+        session,
+        coordinator.id,
+        f"students.{decision}",
+        f"user:{student.id}",
+        university_id=student.university_id,
+    )
+    # Where only verified students count, the university's standings change with this.
+    for round_ in session.scalars(
+        select(Round).where(
+            Round.id.in_(select(Attempt.round_id).where(Attempt.student_id == student.id))
+        )
+    ):
+        standings.refresh_student_round(session, round_, student)
+    return student
+
+
+def export_csv(people: list[Participant], rounds: list[Round], locale: str) -> str:
+    """The university's results as CSV that Excel opens with Vietnamese names intact."""
+    out = io.StringIO()
+    out.write("\ufeff")  # UTF-8 byte order mark: Excel then reads the file as UTF-8
+    writer = csv.writer(out)
+    titles = [r.title.get(locale) or r.title.get("vi", "") for r in rounds]
+    writer.writerow(
+        ["full_name", "display_name", "email", "student_number", "verification", *titles, "total"]
+    )
+    for p in people:
+        writer.writerow(
+            [
+                p.student.full_name,
+                p.student.display_name,
+                p.student.email,
+                p.student.student_number,
+                p.student.verification,
+                *[_points(p.scores.get(r.id)) for r in rounds],
+                _points(p.total),
+            ]
+        )
+    return out.getvalue()
+
+
+def _points(units: int | None) -> str:
+    return "" if units is None else f"{units / SCORE_UNIT:.2f}"
+
+
+def pending_count(session: Session, university: University) -> int:
+    return (
+        session.scalar(
+            select(func.count(User.id)).where(
+                User.university_id == university.id,
+                User.role == Role.STUDENT.value,
+                User.verification == "pending",
+            )
+        )
+        or 0
+    )
