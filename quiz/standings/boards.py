@@ -149,14 +149,23 @@ def _better_overall(entry: OverallStanding) -> Any:
 
 
 def overall_board(
-    session: Session, *, limit: int = 50, offset: int = 0, view: str = LIVE
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    view: str = LIVE,
+    university_id: int | None = None,
 ) -> tuple[list[StudentEntry], int]:
-    """One page of the overall student board, with competition ranks, and the total."""
+    """One page of the overall student board (or of one university's students), with
+    the overall competition ranks, and the total."""
+    where = [OverallStanding.view == view]
+    if university_id is not None:
+        where.append(OverallStanding.university_id == university_id)
     rows = session.execute(
         select(OverallStanding, User.display_name, University.code)
         .join(User, User.id == OverallStanding.student_id)
         .join(University, University.id == OverallStanding.university_id)
-        .where(OverallStanding.view == view)
+        .where(*where)
         .order_by(
             OverallStanding.total_units.desc(),
             OverallStanding.duration_ms,
@@ -165,13 +174,13 @@ def overall_board(
         .limit(limit)
         .offset(offset)
     ).all()
-    total = session.scalar(select(func.count()).where(OverallStanding.view == view)) or 0
+    total = session.scalar(select(func.count()).where(*where)) or 0
     entries: list[StudentEntry] = []
     for index, (entry, name, code) in enumerate(rows):
         key = (entry.total_units, entry.duration_ms)
         if entries and key == (entries[-1].score_units, entries[-1].duration_ms):
             rank = entries[-1].rank
-        elif index == 0:
+        elif index == 0 or university_id is not None:
             rank = 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
         else:
             rank = offset + index + 1

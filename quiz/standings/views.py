@@ -9,14 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from quiz.accounts.models import Role
+from quiz.charts import bar_chart
 from quiz.db import get_session
 from quiz.rounds.services import get_round, list_rounds
 from quiz.standings import boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff, top_n
+from quiz.universities.models import University
 
 bp = Blueprint("boards", __name__, url_prefix="/leaderboards", template_folder="templates")
 
@@ -96,5 +101,47 @@ def universities() -> Any:
         rounds=list_rounds(session),
         n=top_n(),
         minimum=boards.min_participants(),
+        value_text=boards.value_text,
+    )
+
+
+@bp.get("/universities/<code>")
+def university(code: str) -> Any:
+    """One university: its rank in each round and overall, participants, best students."""
+    session = get_session()
+    chosen = view()
+    found = session.scalar(select(University).where(University.code == code.upper()))
+    if found is None:
+        abort(404)
+    rounds = list_rounds(session)
+    ranks = []
+    for round_ in [*rounds, None]:
+        entries, _total = boards.university_board(
+            session, "top_n_mean", round_.id if round_ else None, limit=10_000, view=chosen
+        )
+        entry = next((e for e in entries if e.university_id == found.id), None)
+        ranks.append((round_, entry))
+    best, _total = boards.overall_board(session, limit=10, view=chosen, university_id=found.id)
+    chart = (
+        bar_chart(
+            _("Participants per round"),
+            [
+                (
+                    r.title.get(str(get_locale() or "vi")) or r.title.get("vi", ""),
+                    e.participants if e else 0,
+                )
+                for r, e in ranks
+                if r is not None
+            ],
+        )
+        if rounds
+        else None
+    )
+    return render_template(
+        "standings/university.html",
+        university=found,
+        ranks=ranks,
+        best=best,
+        chart=chart,
         value_text=boards.value_text,
     )

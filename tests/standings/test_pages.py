@@ -61,3 +61,26 @@ def test_frozen_board_page_hides_later_results(app, make_user, make_round, clien
     assert "frozen" in page and "Early E." in page and "Late L." not in page
     assert "Late L." not in own and "Your position" not in own
     assert "Score: 4.00 / 4" in result  # a student still sees their own score
+
+
+def test_university_page_shows_ranks_chart_and_best_students(app, make_user, make_round, client):
+    round_ = make_round()
+    ana = make_user(display_name="Ana N.", full_name="Nguyễn Thị Ana")
+    take(log_in(app, ana), round_)
+    page = client.get(
+        f"/leaderboards/universities/{ana.university.code}", headers={"Accept-Language": "en"}
+    )
+    assert page.status_code == 200
+    assert "Ana N." in page.text and "Nguyễn Thị Ana" not in page.text
+    assert "<svg" in page.text and "#1 overall" in page.text
+    assert client.get("/leaderboards/universities/NOPE").status_code == 404
+
+
+def test_university_page_respects_the_freeze(app, make_user, make_round, client):
+    start = now()
+    round_ = make_round(leaderboard_freeze_at=start + timedelta(minutes=5))
+    late = make_user(display_name="Late L.")
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        take(log_in(app, late), round_)
+        page = client.get(f"/leaderboards/universities/{late.university.code}").text
+    assert "Late L." not in page
