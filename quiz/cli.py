@@ -25,7 +25,7 @@ from quiz.db import session_scope
 from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_rounds
 from quiz.errors import ServiceError
 from quiz.server import serve as run_server
-from quiz.standings import services as standing_services
+from quiz.standings.rebuild import rebuild as rebuild_standings
 from quiz.universities import services as universities
 
 
@@ -325,5 +325,5 @@ def leaderboard() -> None:
 def leaderboard_rebuild() -> None:
     """Recompute every standing from the attempts (must agree with the kept ones)."""
     with session_scope() as session:
-        count = standing_services.rebuild(session)
+        count = rebuild_standings(session)
     click.echo(f"Standings rebuilt: {count} round standing(s).")

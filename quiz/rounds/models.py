@@ -72,7 +72,7 @@ class Round(Base):
     #: After this instant public boards show standings as they were then.
     leaderboard_freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The tie-break question per locale, e.g. "How many entries will score full marks?".
-    prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     #: The true answer, entered by organisers after the round closes.
     prediction_value: Mapped[int | None]
     #: When organisers published the results: public boards stop being frozen.

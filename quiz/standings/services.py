@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -249,23 +249,3 @@ def set_prediction_value(
     session.flush()
     refresh_round(session, round_)
     record(session, actor_id, "rounds.prediction_value", f"round:{round_.id}", value=value)
-
-
-def rebuild(session: Session) -> int:
-    """Recompute every standing from attempts; return how many round standings exist."""
-    session.execute(delete(RoundStanding))
-    session.execute(delete(OverallStanding))
-    session.execute(delete(UniversityStanding))
-    session.flush()
-    pairs = session.execute(
-        select(Attempt.round_id, Attempt.student_id)
-        .where(Attempt.status != AttemptStatus.IN_PROGRESS.value)
-        .distinct()
-        .order_by(Attempt.round_id, Attempt.student_id)
-    ).all()
-    rounds = {r.id: r for r in session.scalars(select(Round))}
-    for round_id, student_id in pairs:
-        student = session.get(User, student_id)
-        assert student is not None
-        refresh_student_round(session, rounds[round_id], student)
-    return len(pairs)

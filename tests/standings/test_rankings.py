@@ -195,3 +195,17 @@ def readers(db_session, round_, student):
         lambda: boards.university_board(db_session, "top_n_mean", round_.id),
         lambda: boards.university_board(db_session, "mean", None),
     ]
+
+
+def test_the_rebuild_command_agrees_with_the_kept_standings(runner, db_session, contest):
+    _, students, (r1, r2) = contest([0, 1, 1, 0], [("best", True, 3), ("last", False, None)])
+    for number, student in enumerate(students):
+        finish(db_session, r1, student, 840 * (number % 3), prediction=number, minute=number)
+        finish(db_session, r2, student, 840, duration=30_000 + number, minute=number)
+    before = (boards.round_board(db_session, r1.id)[0], boards.overall_board(db_session)[0],
+              boards.university_board(db_session, "total")[0])
+    result = runner.invoke(["leaderboard", "rebuild"])
+    assert result.exit_code == 0 and "8 round standing" in result.output
+    after = (boards.round_board(db_session, r1.id)[0], boards.overall_board(db_session)[0],
+             boards.university_board(db_session, "total")[0])
+    assert before == after
