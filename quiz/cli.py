@@ -26,6 +26,7 @@ from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_rounds
 from quiz.errors import ServiceError
 from quiz.server import serve as run_server
 from quiz.standings.rebuild import rebuild as rebuild_standings
+from quiz.synthetic import synthesize
 from quiz.universities import services as universities
 
 
@@ -327,3 +328,34 @@ def leaderboard_rebuild() -> None:
     with session_scope() as session:
         count = rebuild_standings(session)
     click.echo(f"Standings rebuilt: {count} round standing(s).")
+
+
+@main.command()
+@click.option("--universities", default=300, show_default=True, type=click.IntRange(1))
+@click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--rounds", default=10, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--participation",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of students who take each round.",
+)
+@with_appcontext
+def synth(universities: int, students: int, rounds: int, participation: float) -> None:
+    """Fill the database with a synthetic contest (for benchmarks and demos)."""
+    topics = read_bank(str(bank_files.BUNDLED_BANK))
+    with session_scope() as session:
+        bank_services.import_bank(session, topics)
+        summary = synthesize(
+            session,
+            universities=universities,
+            students=students,
+            rounds=rounds,
+            participation=participation,
+        )
+    click.echo(
+        f"Synthetic contest: {summary.universities} universities, {summary.students} "
+        f"students, {summary.rounds} rounds, {summary.attempts} attempts, "
+        f"{summary.standings} round standings."
+    )
