@@ -296,3 +296,47 @@ def value_text(value: Fraction) -> str:
     """A value as a decimal string with 2 places (rounded half up)."""
     hundredths = (value * 100 + Fraction(1, 2)).__floor__()
     return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def search_students(
+    session: Session,
+    text: str,
+    round_id: int | None = None,
+    *,
+    view: str = LIVE,
+    limit: int = 20,
+) -> list[StudentEntry]:
+    """Entries whose display name or university code contains ``text``, with their ranks.
+
+    One query finds at most ``limit`` entries, then one count per entry gives
+    its rank: searching stays cheap whatever the size of the board.
+    """
+    pattern = f"%{text.strip().lower()}%"
+    table = RoundStanding if round_id is not None else OverallStanding
+    score = RoundStanding.score_units if round_id is not None else OverallStanding.total_units
+    statement = (
+        select(table, User.display_name, University.code)
+        .join(User, User.id == table.student_id)
+        .join(University, University.id == table.university_id)
+        .where(
+            table.view == view,
+            or_(
+                func.lower(User.display_name).like(pattern),
+                func.lower(University.code).like(pattern),
+            ),
+        )
+        .order_by(score.desc(), table.duration_ms, table.student_id)
+        .limit(limit)
+    )
+    if round_id is not None:
+        statement = statement.where(RoundStanding.round_id == round_id)
+    found = []
+    for entry, name, code in session.execute(statement):
+        if round_id is not None:
+            rank = 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
+            units = entry.score_units
+        else:
+            rank = 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
+            units = entry.total_units
+        found.append(StudentEntry(rank, entry.student_id, name, code, units, entry.duration_ms))
+    return found

@@ -57,6 +57,10 @@ def students() -> Any:
     else:
         entries, total = boards.overall_board(session, limit=PAGE_SIZE, offset=offset, view=chosen)
         mine = boards.overall_position(session, me, view=chosen) if me else None
+    query = request.args.get("q", "").strip()[:60]
+    if query:
+        entries = boards.search_students(session, query, round_.id if round_ else None, view=chosen)
+        total = len(entries)
     frozen = chosen == PUBLIC and round_ is not None and public_cutoff(round_) is not None
     return render_template(
         "standings/students.html",

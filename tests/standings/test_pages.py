@@ -84,3 +84,14 @@ def test_university_page_respects_the_freeze(app, make_user, make_round, client)
         take(log_in(app, late), round_)
         page = client.get(f"/leaderboards/universities/{late.university.code}").text
     assert "Late L." not in page
+
+
+def test_searching_the_board_keeps_each_entrys_rank(app, make_user, make_round, client):
+    round_ = make_round()
+    ana = make_user(display_name="Ana N.")
+    make_user_2 = make_user(display_name="Bảo T.")
+    take(log_in(app, ana), round_, right=False)
+    take(log_in(app, make_user_2), round_)
+    page = client.get(f"/leaderboards/students?round={round_.id}&q=ana").text
+    assert "Ana N." in page and "Bảo T." not in page
+    assert "<td>2</td><td>Ana N.</td>" in page

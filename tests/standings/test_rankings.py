@@ -202,10 +202,16 @@ def test_the_rebuild_command_agrees_with_the_kept_standings(runner, db_session, 
     for number, student in enumerate(students):
         finish(db_session, r1, student, 840 * (number % 3), prediction=number, minute=number)
         finish(db_session, r2, student, 840, duration=30_000 + number, minute=number)
-    before = (boards.round_board(db_session, r1.id)[0], boards.overall_board(db_session)[0],
-              boards.university_board(db_session, "total")[0])
+    before = (
+        boards.round_board(db_session, r1.id)[0],
+        boards.overall_board(db_session)[0],
+        boards.university_board(db_session, "total")[0],
+    )
     result = runner.invoke(["leaderboard", "rebuild"])
     assert result.exit_code == 0 and "8 round standing" in result.output
-    after = (boards.round_board(db_session, r1.id)[0], boards.overall_board(db_session)[0],
-             boards.university_board(db_session, "total")[0])
+    after = (
+        boards.round_board(db_session, r1.id)[0],
+        boards.overall_board(db_session)[0],
+        boards.university_board(db_session, "total")[0],
+    )
     assert before == after
