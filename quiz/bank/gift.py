@@ -94,7 +94,9 @@ class _Block:
     meta: dict | None = None
 
 
-class _GiftReader:
+class MoodleReader:
+    """What both Moodle readers share: the problems found and the topics read so far."""
+
     def __init__(self, filename: str) -> None:
         self.file = filename
         self.problems: list[Problem] = []
@@ -104,12 +106,15 @@ class _GiftReader:
         self.problems.append(Problem(self.file, line, question, message))
 
     def topic(self, line: int) -> TopicData:
+        """The current category; questions before any category go to "imported"."""
         if not self.topics:
             self.topics.append(
                 TopicData(slug="imported", name={"vi": "imported"}, file=self.file, line=line)
             )
         return self.topics[-1]
 
+
+class _GiftReader(MoodleReader):
     def read(self, text: str) -> None:
         block: _Block | None = None
         pending_meta: dict | None = None

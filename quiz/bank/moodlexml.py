@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from lxml import etree
 
 from quiz.bank import meta, multilang
-from quiz.bank.gift import OPTION_IDS, TOPIC_META, slugify
+from quiz.bank.gift import OPTION_IDS, TOPIC_META, MoodleReader, slugify
 from quiz.bank.schema import FALSE_TEXT, TRUE_TEXT, OptionData, Problem, QuestionData, TopicData
 
 HTML_FORMATS = {"html", "moodle_auto_format"}
@@ -47,20 +46,7 @@ def _comments(element: etree._Element) -> list[str]:
     return [c.text or "" for c in element.iter(etree.Comment)]
 
 
-class _XmlReader:
-    def __init__(self, filename: str) -> None:
-        self.file = filename
-        self.problems: list[Problem] = []
-        self.topics: list[TopicData] = []
-
-    def problem(self, line: int, message: Any, question: str = "") -> None:
-        self.problems.append(Problem(self.file, line, question, message))
-
-    def topic(self, line: int) -> TopicData:
-        if not self.topics:
-            self.topics.append(TopicData("imported", {"vi": "imported"}, file=self.file, line=line))
-        return self.topics[-1]
-
+class _XmlReader(MoodleReader):
     def read(self, root: etree._Element) -> None:
         if root.tag != "quiz":
             self.problem(root.sourceline or 1, _l("the root element must be <quiz>"))

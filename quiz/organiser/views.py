@@ -42,6 +42,19 @@ def _invitation_links(users: list[Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _users_page(
+    form: Any, roster_form: Any, invitations: list[tuple[str, str]], status: int
+) -> Any:
+    page = render_template(
+        "organiser/users.html",
+        form=form,
+        roster_form=roster_form,
+        users=accounts.list_users(get_session()),
+        invitations=invitations,
+    )
+    return page, status
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def users() -> Any:
     form = CreateUserForm()
@@ -66,16 +79,7 @@ def users() -> Any:
             invitations = _invitation_links([user])
     elif form.is_submitted():
         status = 422
-    return (
-        render_template(
-            "organiser/users.html",
-            form=form,
-            roster_form=roster_form,
-            users=accounts.list_users(get_session()),
-            invitations=invitations,
-        ),
-        status,
-    )
+    return _users_page(form, roster_form, invitations, status)
 
 
 @bp.post("/users/import")
@@ -101,16 +105,7 @@ def import_roster() -> Any:
                 if not invitations:
                     return redirect(url_for("organiser.users"))
     status = 200 if invitations else 422
-    return (
-        render_template(
-            "organiser/users.html",
-            form=form,
-            roster_form=roster_form,
-            users=accounts.list_users(get_session()),
-            invitations=invitations,
-        ),
-        status,
-    )
+    return _users_page(form, roster_form, invitations, status)
 
 
 @bp.get("/audit")
