@@ -19,6 +19,7 @@ from quiz.rounds import services
 from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
 from quiz.rounds.models import Round
 from quiz.rounds.services import RoundData
+from quiz.standings import services as standings
 from quiz.web import apply_errors
 
 bp = Blueprint(
@@ -123,4 +124,26 @@ def detail(round_id: int) -> Any:
         sample=sample,
         status=services.status_now(round_),
         started=services.has_attempts(session, round_),
+        full_marks=standings.full_marks_count(session, round_),
     )
+
+
+@bp.post("/<int:round_id>/publish")
+def publish(round_id: int) -> Any:
+    """End the freeze of public leaderboards: they show the final standings."""
+    round_ = services.get_round(get_session(), round_id)
+    standings.publish_results(get_session(), round_, actor_id=current_user.id)
+    flash(_("The results are published."), "success")
+    return redirect(url_for("rounds_admin.detail", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/prediction")
+def prediction(round_id: int) -> Any:
+    """Enter the prediction question's true value (ties are then broken by it)."""
+    round_ = services.get_round(get_session(), round_id)
+    raw = request.form.get("value", "").strip()
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 2**31 - 2:
+        raise InvalidInput({"value": _("Enter a whole number of at least 0.")})
+    standings.set_prediction_value(get_session(), round_, int(raw), actor_id=current_user.id)
+    flash(_("The true value is saved; rankings use it now."), "success")
+    return redirect(url_for("rounds_admin.detail", round_id=round_id))

@@ -18,11 +18,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
-from quiz.attempts.models import Attempt, AttemptStatus
+from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.audit.services import record
 from quiz.clock import now
 from quiz.rounds.models import AttemptPolicy, Round
 from quiz.standings.models import (
+    LIVE,
     NO_PREDICTION,
     OVERALL,
     PUBLIC,
@@ -249,3 +250,20 @@ def set_prediction_value(
     session.flush()
     refresh_round(session, round_)
     record(session, actor_id, "rounds.prediction_value", f"round:{round_.id}", value=value)
+
+
+def full_marks_count(session: Session, round_: Round) -> int:
+    """How many counted entries of the round scored full marks (a countable prediction)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(RoundStanding)
+            .join(Attempt, Attempt.id == RoundStanding.attempt_id)
+            .where(
+                RoundStanding.view == LIVE,
+                RoundStanding.round_id == round_.id,
+                RoundStanding.score_units == Attempt.max_score * SCORE_UNIT,
+            )
+        )
+        or 0
+    )
