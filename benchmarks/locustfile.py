@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,9 @@ def student_finished(environment: Any) -> None:
 def failure_text(response: Any) -> str:
     """The status and body of a failed request, or the connection error (status 0)."""
     if not response.status_code:
-        return f"no response: {type(response.error).__name__}: {str(response.error)[:160]}"
+        # Without the URL (attempt ids) so that Locust groups the failures.
+        text = re.sub(r"URL \S+", "URL", str(response.error))[:160]
+        return f"no response: {type(response.error).__name__}: {text}"
     return f"HTTP {response.status_code}: {(response.text or '')[:200]}"
 
 

@@ -22,7 +22,8 @@
 #   HEALTHZ_USERS=64 HEALTHZ_SECONDS=30 (the /healthz ceiling run)
 #   PROFILE=1 PROFILE_DELAY=60 PROFILE_SECONDS=20 (py-spy, seconds after the start)
 #   PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/quiz_bench  PORT=8765
-#   SERVER=quiz (`quiz serve`; `lean_save` = the what-if of experiments/lean_save.py)
+#   SERVER=quiz (`quiz serve`), or SERVER=variant VARIANT_ARGS="--lean-save ..." for the
+#     what-if server of experiments/serve_variant.py (not the shipped app)
 #   VENV=/work/venv  OUT=benchmarks/out/run-<UTC time>-n<STUDENTS>
 set -euo pipefail
 
@@ -47,6 +48,7 @@ PROFILE_SECONDS=${PROFILE_SECONDS:-20}
 PG_URL=${PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/quiz_bench}
 PORT=${PORT:-8765}
 SERVER=${SERVER:-quiz}
+VARIANT_ARGS=${VARIANT_ARGS:-}
 OUT=${OUT:-$HERE/out/run-$(date -u +%Y%m%dT%H%M%SZ)-n$STUDENTS}
 
 case "$PG_URL" in
@@ -88,7 +90,7 @@ trap stop_server EXIT INT TERM
 
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "command: SERVER=$SERVER STUDENTS=$STUDENTS DATABASES=\"$DATABASES\" WORKERS=$WORKERS SPAWN_RATE=$SPAWN_RATE THINK_MIN=$THINK_MIN THINK_MAX=$THINK_MAX RUN_TIME_SECONDS=$RUN_TIME_SECONDS LOCUST_PROCESSES=$LOCUST_PROCESSES HEALTHZ_USERS=$HEALTHZ_USERS HEALTHZ_SECONDS=$HEALTHZ_SECONDS bash benchmarks/run_start.sh"
+  echo "command: SERVER=$SERVER VARIANT_ARGS=\"$VARIANT_ARGS\" STUDENTS=$STUDENTS DATABASES=\"$DATABASES\" WORKERS=$WORKERS SPAWN_RATE=$SPAWN_RATE THINK_MIN=$THINK_MIN THINK_MAX=$THINK_MAX RUN_TIME_SECONDS=$RUN_TIME_SECONDS LOCUST_PROCESSES=$LOCUST_PROCESSES HEALTHZ_USERS=$HEALTHZ_USERS HEALTHZ_SECONDS=$HEALTHZ_SECONDS bash benchmarks/run_start.sh"
   echo "nproc: $(nproc)"
   echo "memory: $(free -m | awk '/Mem:/ {print $2 " MiB"}')"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
@@ -117,7 +119,8 @@ for DB in $DATABASES; do
 
   case "$SERVER" in
     quiz) SERVE=("$VENV/bin/quiz" serve) ;;
-    lean_save) SERVE=("$PY" "$HERE/experiments/lean_save.py") ;;
+    # shellcheck disable=SC2206  # VARIANT_ARGS is a list of flags
+    variant) SERVE=("$PY" "$HERE/experiments/serve_variant.py" $VARIANT_ARGS) ;;
     *) echo "unknown SERVER $SERVER" >&2; exit 2 ;;
   esac
   echo "== $DB: starting ${SERVE[*]} on 127.0.0.1:$PORT with $WORKERS workers"

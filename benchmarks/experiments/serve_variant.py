@@ -1,18 +1,26 @@
-"""What-if experiment, NOT the application as shipped: serve the app with one change
-to the answer save, to measure what the profile suggests.
+"""What-if experiments, NOT the application as shipped: serve the app like
+``quiz serve`` (gunicorn gthread, 4 threads a worker, the same options) with
+one change, to measure what the profile and the failures suggest.
 
-    QUIZ_DATABASE_URL=... python benchmarks/experiments/lean_save.py --port 8765 --workers 4
+    QUIZ_DATABASE_URL=... python benchmarks/experiments/serve_variant.py --port 8765 --workers 4 \
+        [--lean-save] [--worker-connections N] [--backlog N]
+
+``--worker-connections`` and ``--backlog`` change gunicorn's connection limits
+(defaults 1000 per worker and 2048, which ``quiz serve`` does not expose).
+
+``--lean-save``:
 
 ``quiz.attempts.services.save_answer`` reads the attempt with
 ``select(Attempt)...with_for_update()``; ``Attempt.items`` is
 ``lazy="selectin"`` and ``AttemptItem.version`` is ``lazy="joined"``, so every
 save also loads the attempt's 20 items and their 20 question versions (texts,
 options and explanations in three languages, as JSON) that it never uses. The
-profile puts about a third of the server's Python time there. This module
-replaces ``save_answer`` by a copy whose only difference is
-``.options(lazyload(Attempt.items))`` on that query, then serves the app
-exactly like ``quiz serve`` (gunicorn, same workers and threads). It is used by
-``run_start.sh`` when ``SERVER=lean_save``; results are reported separately.
+profile puts about a third of the server's Python time there. With this flag
+``save_answer`` is replaced by a copy whose only difference is
+``.options(lazyload(Attempt.items))`` on that query.
+
+Used by ``run_start.sh`` with ``SERVER=variant VARIANT_ARGS="..."``; results
+are reported separately from those of the shipped app.
 """
 
 from __future__ import annotations
@@ -77,7 +85,8 @@ def save_answer(
 def create_app():  # type: ignore[no-untyped-def]
     from quiz import create_app as factory
 
-    services.save_answer = save_answer  # the API view calls services.save_answer
+    if os.environ.get("BENCH_LEAN_SAVE") == "1":
+        services.save_answer = save_answer  # the API view calls services.save_answer
     return factory()
 
 
@@ -86,15 +95,36 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--lean-save", action="store_true")
+    parser.add_argument("--worker-connections", type=int, default=1000)
+    parser.add_argument("--backlog", type=int, default=2048)
     args = parser.parse_args()
     if args.host != "127.0.0.1":
         raise SystemExit("experiments serve on 127.0.0.1 only")
     os.environ["QUIZ_ENV"] = "production"
     os.environ["QUIZ_SERVE_HOST"] = args.host
-    from quiz.server import serve
+    os.environ["BENCH_LEAN_SAVE"] = "1" if args.lean_save else "0"
+    from quiz import server
 
     create_app()
-    serve(create_app, args.host, args.port, args.workers)
+    options = {
+        "worker_connections": args.worker_connections,
+        "backlog": args.backlog,
+    }
+    print(f"serve_variant: lean_save={args.lean_save} {options}", flush=True)
+
+    class Variant(server.GunicornServer):  # type: ignore[misc,name-defined]
+        def load_config(self) -> None:
+            super().load_config()
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+    original = server.GunicornServer
+    server.GunicornServer = Variant  # serve() builds the same options, plus ours
+    try:
+        server.serve(create_app, args.host, args.port, args.workers)
+    finally:
+        server.GunicornServer = original
 
 
 if __name__ == "__main__":
