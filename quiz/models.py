@@ -9,7 +9,12 @@ from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
 from quiz.rounds.models import Round
-from quiz.standings.models import OverallStanding, RoundStanding, UniversityStanding
+from quiz.standings.models import (
+    OverallStanding,
+    RoundStanding,
+    ScoreLevel,
+    UniversityStanding,
+)
 from quiz.universities.models import University
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "OverallStanding",
     "Round",
     "RoundStanding",
+    "ScoreLevel",
     "Topic",
     "University",
     "UniversityStanding",

@@ -30,6 +30,7 @@ from quiz.standings.models import (
     OVERALL,
     OverallStanding,
     RoundStanding,
+    ScoreLevel,
     UniversityStanding,
 )
 from quiz.standings.services import DEFAULT_MIN_PARTICIPANTS, round_scope, top_n
@@ -60,63 +61,125 @@ def _round_keys() -> list[Any]:
         RoundStanding.prediction_error,
         RoundStanding.duration_ms,
         RoundStanding.ended_at,
+        RoundStanding.student_id,
     ]
 
 
-def _better_in_round(entry: RoundStanding) -> Any:
-    """Entries strictly ahead of ``entry`` on the round's ordering."""
-    s, p, d, e = (
-        RoundStanding.score_units,
-        RoundStanding.prediction_error,
-        RoundStanding.duration_ms,
-        RoundStanding.ended_at,
+def _overall_keys() -> list[Any]:
+    return [
+        OverallStanding.total_units.desc(),
+        OverallStanding.duration_ms,
+        OverallStanding.student_id,
+    ]
+
+
+def _levels(session: Session, view: str, scope: str) -> list[tuple[int, int]]:
+    """A board's histogram, best score first: (score, number of entries)."""
+    return [
+        (score, entries)
+        for score, entries in session.execute(
+            select(ScoreLevel.score_units, ScoreLevel.entries)
+            .where(ScoreLevel.view == view, ScoreLevel.scope == scope)
+            .order_by(ScoreLevel.score_units.desc())
+        )
+    ]
+
+
+def _entries_above(view: str, scope: str, score: int) -> Any:
+    """How many entries of the board have a higher score (a sum over the histogram)."""
+    return (
+        select(func.coalesce(func.sum(ScoreLevel.entries), 0))
+        .where(
+            ScoreLevel.view == view,
+            ScoreLevel.scope == scope,
+            ScoreLevel.score_units > score,
+        )
+        .scalar_subquery()
     )
-    ahead = or_(
-        s > entry.score_units,
-        and_(s == entry.score_units, p < entry.prediction_error),
-        and_(s == entry.score_units, p == entry.prediction_error, d < entry.duration_ms),
-        and_(
-            s == entry.score_units,
-            p == entry.prediction_error,
-            d == entry.duration_ms,
-            e < entry.ended_at,
-        ),
+
+
+def _round_rank(session: Session, entry: RoundStanding) -> int:
+    """The competition rank of ``entry``: 1 + the entries strictly ahead of it.
+
+    Entries with a higher score come from the histogram; only the entries with
+    the same score are counted, on the board's index.
+    """
+    p, d, e = RoundStanding.prediction_error, RoundStanding.duration_ms, RoundStanding.ended_at
+    same_score_ahead = (
+        select(func.count())
+        .where(
+            RoundStanding.view == entry.view,
+            RoundStanding.round_id == entry.round_id,
+            RoundStanding.score_units == entry.score_units,
+            or_(
+                p < entry.prediction_error,
+                and_(p == entry.prediction_error, d < entry.duration_ms),
+                and_(p == entry.prediction_error, d == entry.duration_ms, e < entry.ended_at),
+            ),
+        )
+        .scalar_subquery()
     )
-    return and_(RoundStanding.view == entry.view, RoundStanding.round_id == entry.round_id, ahead)
+    above = _entries_above(entry.view, round_scope(entry.round_id), entry.score_units)
+    return 1 + int(session.scalar(select(above + same_score_ahead)) or 0)
 
 
 def _round_tuple(entry: RoundStanding) -> tuple:
     return (entry.score_units, entry.prediction_error, entry.duration_ms, entry.ended_at)
 
 
+def _locate(levels: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    """The score of the entry at ``offset`` and the number of entries above that score."""
+    above = 0
+    for score, entries in levels:
+        if above + entries > offset:
+            return score, above
+        above += entries
+    return None
+
+
 def round_board(
     session: Session, round_id: int, *, limit: int = 50, offset: int = 0, view: str = LIVE
 ) -> tuple[list[StudentEntry], int]:
-    """One page of a round's student board, with competition ranks, and the total."""
+    """One page of a round's student board, with competition ranks, and the total.
+
+    The histogram gives the total and the score where the page starts; the page
+    query then skips only entries with that score (on the board's index, without
+    reading them), so a page deep in the board costs about what the first does.
+    """
+    levels = _levels(session, view, round_scope(round_id))
+    total = sum(entries for _score, entries in levels)
+    located = _locate(levels, offset)
+    if located is None or limit <= 0:
+        return [], total
+    start_score, above = located
+    page = (
+        select(RoundStanding.student_id)
+        .where(
+            RoundStanding.view == view,
+            RoundStanding.round_id == round_id,
+            RoundStanding.score_units <= start_score,
+        )
+        .order_by(*_round_keys())
+        .limit(limit)
+        .offset(offset - above)
+        .subquery()
+    )
     rows = session.execute(
         select(RoundStanding, User.display_name, University.code)
+        .join(page, page.c.student_id == RoundStanding.student_id)
         .join(User, User.id == RoundStanding.student_id)
         .join(University, University.id == RoundStanding.university_id)
         .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
-        .order_by(*_round_keys(), RoundStanding.student_id)
-        .limit(limit)
-        .offset(offset)
+        .order_by(*_round_keys())
     ).all()
-    total = (
-        session.scalar(
-            select(func.count()).where(
-                RoundStanding.view == view, RoundStanding.round_id == round_id
-            )
-        )
-        or 0
-    )
     entries: list[StudentEntry] = []
     previous: tuple | None = None
     for index, (entry, name, code) in enumerate(rows):
         if previous is not None and _round_tuple(entry) == previous:
             rank = entries[-1].rank
         elif index == 0:
-            rank = 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
+            # First of its score: nothing ties with it from above.
+            rank = above + 1 if offset == above else _round_rank(session, entry)
         else:
             rank = offset + index + 1
         previous = _round_tuple(entry)
@@ -139,13 +202,22 @@ def round_position(
     )
     if entry is None:
         return None
-    return 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
+    return _round_rank(session, entry)
 
 
-def _better_overall(entry: OverallStanding) -> Any:
-    t, d = OverallStanding.total_units, OverallStanding.duration_ms
-    ahead = or_(t > entry.total_units, and_(t == entry.total_units, d < entry.duration_ms))
-    return and_(OverallStanding.view == entry.view, ahead)
+def _overall_rank(session: Session, entry: OverallStanding) -> int:
+    """The overall competition rank of ``entry`` (see ``_round_rank``)."""
+    same_total_ahead = (
+        select(func.count())
+        .where(
+            OverallStanding.view == entry.view,
+            OverallStanding.total_units == entry.total_units,
+            OverallStanding.duration_ms < entry.duration_ms,
+        )
+        .scalar_subquery()
+    )
+    above = _entries_above(entry.view, OVERALL, entry.total_units)
+    return 1 + int(session.scalar(select(above + same_total_ahead)) or 0)
 
 
 def overall_board(
@@ -157,31 +229,38 @@ def overall_board(
     university_id: int | None = None,
 ) -> tuple[list[StudentEntry], int]:
     """One page of the overall student board (or of one university's students), with
-    the overall competition ranks, and the total."""
-    where = [OverallStanding.view == view]
+    the overall competition ranks, and the total (see ``round_board``)."""
     if university_id is not None:
-        where.append(OverallStanding.university_id == university_id)
+        return _university_students(session, university_id, limit, offset, view)
+    levels = _levels(session, view, OVERALL)
+    total = sum(entries for _score, entries in levels)
+    located = _locate(levels, offset)
+    if located is None or limit <= 0:
+        return [], total
+    start_total, above = located
+    page = (
+        select(OverallStanding.student_id)
+        .where(OverallStanding.view == view, OverallStanding.total_units <= start_total)
+        .order_by(*_overall_keys())
+        .limit(limit)
+        .offset(offset - above)
+        .subquery()
+    )
     rows = session.execute(
         select(OverallStanding, User.display_name, University.code)
+        .join(page, page.c.student_id == OverallStanding.student_id)
         .join(User, User.id == OverallStanding.student_id)
         .join(University, University.id == OverallStanding.university_id)
-        .where(*where)
-        .order_by(
-            OverallStanding.total_units.desc(),
-            OverallStanding.duration_ms,
-            OverallStanding.student_id,
-        )
-        .limit(limit)
-        .offset(offset)
+        .where(OverallStanding.view == view)
+        .order_by(*_overall_keys())
     ).all()
-    total = session.scalar(select(func.count()).where(*where)) or 0
     entries: list[StudentEntry] = []
     for index, (entry, name, code) in enumerate(rows):
         key = (entry.total_units, entry.duration_ms)
         if entries and key == (entries[-1].score_units, entries[-1].duration_ms):
             rank = entries[-1].rank
-        elif index == 0 or university_id is not None:
-            rank = 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
+        elif index == 0:
+            rank = above + 1 if offset == above else _overall_rank(session, entry)
         else:
             rank = offset + index + 1
         entries.append(
@@ -190,11 +269,40 @@ def overall_board(
     return entries, total
 
 
+def _university_students(
+    session: Session, university_id: int, limit: int, offset: int, view: str
+) -> tuple[list[StudentEntry], int]:
+    """One page of a university's students, best first, with their overall ranks."""
+    where = [OverallStanding.view == view, OverallStanding.university_id == university_id]
+    rows = session.execute(
+        select(OverallStanding, User.display_name, University.code)
+        .join(User, User.id == OverallStanding.student_id)
+        .join(University, University.id == OverallStanding.university_id)
+        .where(*where)
+        .order_by(*_overall_keys())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = session.scalar(select(func.count()).where(*where)) or 0
+    entries = [
+        StudentEntry(
+            _overall_rank(session, entry),
+            entry.student_id,
+            name,
+            code,
+            entry.total_units,
+            entry.duration_ms,
+        )
+        for entry, name, code in rows
+    ]
+    return entries, total
+
+
 def overall_position(session: Session, student_id: int, *, view: str = LIVE) -> int | None:
     entry = session.get(OverallStanding, (view, student_id))
     if entry is None:
         return None
-    return 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
+    return _overall_rank(session, entry)
 
 
 @dataclass
@@ -209,19 +317,49 @@ class UniversityEntry:
     participants: int
 
 
-def _value(method: str, row: UniversityStanding | None) -> Fraction | None:
-    """The method's exact value, or None when the university is not ranked by it."""
-    if row is None or row.participants == 0:
+def _sort_value(
+    method: str, minimum: int, participants: int, total: int, top: int
+) -> int | Fraction | None:
+    """What orders universities by ``method``: a number proportional to the method's
+    value (the same denominator for every university), or None when not ranked by it.
+
+    Only ``mean`` needs a fraction; the other methods compare exact integers.
+    """
+    if participants == 0:
         return None
     if method == "participants":
-        return Fraction(row.participants)
+        return participants
     if method == "total":
-        return Fraction(row.total_units, SCORE_UNIT)
+        return total
     if method == "mean":
-        if row.participants < min_participants():
-            return None
-        return Fraction(row.total_units, SCORE_UNIT * row.participants)
-    return Fraction(row.top_n_units, SCORE_UNIT * top_n())
+        return Fraction(total, participants) if participants >= minimum else None
+    return top
+
+
+def _sort_exactly(scored: list[tuple[Any, str, str, Any]]) -> None:
+    """Sort (value, name, code, ...) by value (high first), then name and code.
+
+    Sorting on floats is fast; a pass over neighbours then checks the order with
+    the exact values, and sorts again exactly in the rare case it was wrong.
+    """
+    scored.sort(key=lambda item: (-float(item[0]), item[1], item[2]))
+    for before, after in zip(scored, scored[1:], strict=False):
+        if before[0] < after[0] or (before[0] == after[0] and before[1:3] > after[1:3]):
+            scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+            return
+
+
+def _exact_value(method: str, participants: int, total: int, top: int) -> Fraction:
+    """The method's exact value in points (or a count for ``participants``)."""
+    if method == "participants":
+        return Fraction(participants)
+    if method == "total":
+        return Fraction(total, SCORE_UNIT)
+    if method == "mean" and participants:
+        return Fraction(total, SCORE_UNIT * participants)
+    if method == "mean":
+        return Fraction(0)
+    return Fraction(top, SCORE_UNIT * top_n())
 
 
 def university_board(
@@ -233,31 +371,52 @@ def university_board(
     offset: int = 0,
     view: str = LIVE,
 ) -> tuple[list[UniversityEntry], int]:
-    """Every university ranked by ``method`` (per round or overall); one page of it."""
+    """Every university ranked by ``method`` (per round or overall); one page of it.
+
+    Two plain-row queries (the standings of the scope, every university), then an
+    exact sort in Python on integers (a fraction for ``mean``); only the page's
+    entries get their exact value.
+    """
     scope = OVERALL if round_id is None else round_scope(round_id)
-    rows = {
-        row.university_id: row
-        for row in session.scalars(
-            select(UniversityStanding).where(
-                UniversityStanding.view == view, UniversityStanding.scope == scope
-            )
+    standings = {
+        university_id: (participants, total, top)
+        for university_id, participants, total, top in session.execute(
+            select(
+                UniversityStanding.university_id,
+                UniversityStanding.participants,
+                UniversityStanding.total_units,
+                UniversityStanding.top_n_units,
+            ).where(UniversityStanding.view == view, UniversityStanding.scope == scope)
         )
     }
-    universities = list(session.scalars(select(University)))
+    universities = session.execute(
+        select(University.id, University.code, University.name_vi, University.name_en)
+    ).all()
     scored, unranked = [], []
+    minimum = min_participants()
     for university in universities:
-        row = rows.get(university.id)
-        value = _value(method, row)
-        participants = row.participants if row else 0
-        if value is None:
-            unranked.append((participants, university))
+        numbers = standings.get(university.id, (0, 0, 0))
+        key = _sort_value(method, minimum, *numbers)
+        if key is None:
+            unranked.append((numbers[0] == 0, university.name_vi, university.code, university))
         else:
-            scored.append((value, participants, university))
+            scored.append((key, university.name_vi, university.code, university))
     # Exact comparisons; equal values share a rank and are listed by name.
-    scored.sort(key=lambda item: (-item[0], item[2].name_vi, item[2].code))
-    entries: list[UniversityEntry] = []
-    for index, (value, participants, university) in enumerate(scored):
-        rank = entries[-1].rank if entries and entries[-1].value == value else index + 1
+    _sort_exactly(scored)
+    ranked: list[tuple[int | None, Any]] = []
+    previous: int | Fraction | None = None
+    for index, (key, _name, _code, university) in enumerate(scored):
+        rank = ranked[-1][0] if ranked and key == previous else index + 1
+        ranked.append((rank, university))
+        previous = key
+    # Unranked: those with participants (below the minimum for mean) first, then the rest.
+    unranked.sort(key=lambda item: item[:3])
+    ranked += [(None, item[3]) for item in unranked]
+    entries = []
+    for rank, university in ranked[offset : offset + limit]:
+        participants, total, top = standings.get(university.id, (0, 0, 0))
+        # An unranked university shows its mean score (0 without participants).
+        value = _exact_value(method if rank is not None else "mean", participants, total, top)
         entries.append(
             UniversityEntry(
                 rank,
@@ -269,27 +428,7 @@ def university_board(
                 participants,
             )
         )
-    # Unranked: those with participants (below the minimum for mean) first, then the rest.
-    unranked.sort(key=lambda item: (item[0] == 0, item[1].name_vi, item[1].code))
-    for participants, university in unranked:
-        row = rows.get(university.id)
-        value = (
-            Fraction(row.total_units, SCORE_UNIT * participants)
-            if row and participants
-            else Fraction(0)
-        )
-        entries.append(
-            UniversityEntry(
-                None,
-                university.id,
-                university.code,
-                university.name_vi,
-                university.name_en,
-                value,
-                participants,
-            )
-        )
-    return entries[offset : offset + limit], len(entries)
+    return entries, len(ranked)
 
 
 def value_text(value: Fraction) -> str:
@@ -313,7 +452,6 @@ def search_students(
     """
     pattern = f"%{text.strip().lower()}%"
     table = RoundStanding if round_id is not None else OverallStanding
-    score = RoundStanding.score_units if round_id is not None else OverallStanding.total_units
     statement = (
         select(table, User.display_name, University.code)
         .join(User, User.id == table.student_id)
@@ -325,7 +463,7 @@ def search_students(
                 func.lower(University.code).like(pattern),
             ),
         )
-        .order_by(score.desc(), table.duration_ms, table.student_id)
+        .order_by(*(_round_keys() if round_id is not None else _overall_keys()))
         .limit(limit)
     )
     if round_id is not None:
@@ -333,10 +471,8 @@ def search_students(
     found = []
     for entry, name, code in session.execute(statement):
         if round_id is not None:
-            rank = 1 + (session.scalar(select(func.count()).where(_better_in_round(entry))) or 0)
-            units = entry.score_units
+            rank, units = _round_rank(session, entry), entry.score_units
         else:
-            rank = 1 + (session.scalar(select(func.count()).where(_better_overall(entry))) or 0)
-            units = entry.total_units
+            rank, units = _overall_rank(session, entry), entry.total_units
         found.append(StudentEntry(rank, entry.student_id, name, code, units, entry.duration_ms))
     return found

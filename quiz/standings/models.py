@@ -39,6 +39,7 @@ class RoundStanding(Base):
             "prediction_error",
             "duration_ms",
             "ended_at",
+            "student_id",
         ),
         Index(
             "ix_round_standings_university",
@@ -70,7 +71,13 @@ class OverallStanding(Base):
 
     __tablename__ = "overall_standings"
     __table_args__ = (
-        Index("ix_overall_standings_order", "view", text("total_units DESC"), "duration_ms"),
+        Index(
+            "ix_overall_standings_order",
+            "view",
+            text("total_units DESC"),
+            "duration_ms",
+            "student_id",
+        ),
         Index("ix_overall_standings_university", "view", "university_id", text("total_units DESC")),
     )
 
@@ -105,3 +112,23 @@ class UniversityStanding(Base):
     total_units: Mapped[int] = mapped_column(default=0)
     #: Sum of the N best totals (N = the contest's top-N setting).
     top_n_units: Mapped[int] = mapped_column(default=0)
+
+
+class ScoreLevel(Base):
+    """How many entries of a board have one score: the board's histogram.
+
+    A board (a view and a scope: a round's students, or every student overall)
+    holds one row per distinct score (a total, overall) with its number of
+    entries, kept with the standings in the same transaction. The entries ahead
+    of a score are then a sum over at most a few hundred rows, whatever the
+    number of students, which makes ranks, totals and deep pages cheap.
+    """
+
+    __tablename__ = "score_levels"
+
+    view: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: ``overall`` or ``round:<id>``, as for the universities' standings.
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: A round's score, or an overall total, in 1/840 point.
+    score_units: Mapped[int] = mapped_column(primary_key=True)
+    entries: Mapped[int]

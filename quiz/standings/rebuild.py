@@ -21,6 +21,7 @@ from quiz.standings.models import (
     VIEWS,
     OverallStanding,
     RoundStanding,
+    ScoreLevel,
     UniversityStanding,
 )
 from quiz.standings.services import top_n, verification_required
@@ -76,7 +77,7 @@ def _counted(view: str):  # type: ignore[no-untyped-def]
 
 def rebuild(session: Session) -> int:
     """Replace every standing by one recomputed from attempts; return the round standings."""
-    for model in (RoundStanding, OverallStanding, UniversityStanding):
+    for model in (RoundStanding, OverallStanding, UniversityStanding, ScoreLevel):
         session.execute(delete(model))
     for view in VIEWS:
         counted = _counted(view)
@@ -122,12 +123,34 @@ def rebuild(session: Session) -> int:
             )
         )
         _universities(session, view)
+        _levels(session, view)
     session.flush()
     return (
         session.scalar(
             select(func.count()).select_from(RoundStanding).where(RoundStanding.view == VIEWS[0])
         )
         or 0
+    )
+
+
+def _levels(session: Session, view: str) -> None:
+    """Each board's histogram: entries per score, per round and overall."""
+    round_scope = literal("round:") + func.cast(RoundStanding.round_id, String())
+    session.execute(
+        insert(ScoreLevel).from_select(
+            ["view", "scope", "score_units", "entries"],
+            select(literal(view), round_scope, RoundStanding.score_units, func.count())
+            .where(RoundStanding.view == view)
+            .group_by(RoundStanding.round_id, RoundStanding.score_units),
+        )
+    )
+    session.execute(
+        insert(ScoreLevel).from_select(
+            ["view", "scope", "score_units", "entries"],
+            select(literal(view), literal(OVERALL), OverallStanding.total_units, func.count())
+            .where(OverallStanding.view == view)
+            .group_by(OverallStanding.total_units),
+        )
     )
 
 

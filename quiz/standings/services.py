@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from quiz.standings.models import (
     VIEWS,
     OverallStanding,
     RoundStanding,
+    ScoreLevel,
     UniversityStanding,
 )
 
@@ -126,10 +127,12 @@ def _store_round_entry(
             RoundStanding.student_id == student.id,
         )
     )
+    before = entry.score_units if entry is not None else None
     if counted is None:
         if entry is not None:
             session.delete(entry)
             session.flush()
+            move_level(session, view, round_scope(round_.id), before, None)
         return
     if entry is None:
         entry = RoundStanding(view=view, round_id=round_.id, student_id=student.id)
@@ -141,6 +144,7 @@ def _store_round_entry(
     entry.duration_ms = counted.duration_ms or 0
     entry.ended_at = ended_at(counted)
     session.flush()
+    move_level(session, view, round_scope(round_.id), before, entry.score_units)
 
 
 def refresh_student_overall(session: Session, view: str, student: User) -> None:
@@ -152,10 +156,12 @@ def refresh_student_overall(session: Session, view: str, student: User) -> None:
         ).where(RoundStanding.view == view, RoundStanding.student_id == student.id)
     ).one()
     entry = session.get(OverallStanding, (view, student.id))
+    before = entry.total_units if entry is not None else None
     if rounds == 0:
         if entry is not None:
             session.delete(entry)
         session.flush()
+        move_level(session, view, OVERALL, before, None)
         return
     if entry is None:
         entry = OverallStanding(view=view, student_id=student.id)
@@ -163,6 +169,52 @@ def refresh_student_overall(session: Session, view: str, student: User) -> None:
     entry.university_id = student.university_id
     entry.total_units, entry.duration_ms, entry.rounds = int(total), int(duration), int(rounds)
     session.flush()
+    move_level(session, view, OVERALL, before, entry.total_units)
+
+
+def move_level(
+    session: Session, view: str, scope: str, before: int | None, after: int | None
+) -> None:
+    """Move one entry of a board's histogram from score ``before`` to ``after``
+    (None: no entry). Rows change in increasing score order, so that two
+    transactions never wait for each other's rows in opposite orders."""
+    if before == after:
+        return
+    changes = sorted(
+        [(score, delta) for score, delta in ((before, -1), (after, 1)) if score is not None]
+    )
+    for score, delta in changes:
+        if delta > 0:
+            _add_to_level(session, view, scope, score)
+            continue
+        key = (
+            ScoreLevel.view == view,
+            ScoreLevel.scope == scope,
+            ScoreLevel.score_units == score,
+        )
+        session.execute(
+            update(ScoreLevel)
+            .where(*key)
+            .values(entries=ScoreLevel.entries - 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(ScoreLevel)
+            .where(*key, ScoreLevel.entries <= 0)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _add_to_level(session: Session, view: str, scope: str, score: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ScoreLevel).values(view=view, scope=scope, score_units=score, entries=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["view", "scope", "score_units"],
+            set_={"entries": ScoreLevel.entries + 1},
+        )
+    )
 
 
 def _lock_university_row(

@@ -25,7 +25,12 @@ from quiz.clock import now
 from quiz.errors import Conflict
 from quiz.rounds.models import Round
 from quiz.rounds.services import BlueprintLine, RoundData, create_round
-from quiz.standings.models import OverallStanding, RoundStanding, UniversityStanding
+from quiz.standings.models import (
+    OverallStanding,
+    RoundStanding,
+    ScoreLevel,
+    UniversityStanding,
+)
 from quiz.universities.models import University
 
 RACERS = 20
@@ -41,6 +46,7 @@ def committed(app):
             RoundStanding,
             OverallStanding,
             UniversityStanding,
+            ScoreLevel,
             AttemptItem,
             Attempt,
             Round,

@@ -99,19 +99,27 @@ def test_organisers_publish_results_and_enter_the_true_value_from_the_round_page
     app, make_user, make_round, organiser_client, client
 ):
     start = now()
-    round_ = make_round(leaderboard_freeze_at=start + timedelta(minutes=5),
-                        prediction_text={"vi": "Bao nhiêu bài đạt điểm tối đa?"})
+    round_ = make_round(
+        leaderboard_freeze_at=start + timedelta(minutes=5),
+        prediction_text={"vi": "Bao nhiêu bài đạt điểm tối đa?"},
+    )
     late = make_user(display_name="Late L.")
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         take(log_in(app, late), round_)
-        page = organiser_client.get(f"/organiser/rounds/{round_.id}",
-                                    headers={"Accept-Language": "en"}).text
+        page = organiser_client.get(
+            f"/organiser/rounds/{round_.id}", headers={"Accept-Language": "en"}
+        ).text
         assert "Entries with full marks so far: 1" in page
-        bad = organiser_client.post(f"/organiser/rounds/{round_.id}/prediction",
-                                    data={"value": "-4"})
+        bad = organiser_client.post(
+            f"/organiser/rounds/{round_.id}/prediction", data={"value": "-4"}
+        )
         assert bad.status_code == 422
-        assert organiser_client.post(f"/organiser/rounds/{round_.id}/prediction",
-                                     data={"value": "1"}).status_code == 302
+        assert (
+            organiser_client.post(
+                f"/organiser/rounds/{round_.id}/prediction", data={"value": "1"}
+            ).status_code
+            == 302
+        )
         assert "Late L." not in client.get(f"/leaderboards/students?round={round_.id}").text
         assert organiser_client.post(f"/organiser/rounds/{round_.id}/publish").status_code == 302
         assert "Late L." in client.get(f"/leaderboards/students?round={round_.id}").text

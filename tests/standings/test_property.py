@@ -7,15 +7,18 @@ expired in any order, regrades, and many ties.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from quiz.accounts.models import Role, User
 from quiz.attempts.models import Attempt
 from quiz.rounds.models import Round
 from quiz.standings import boards, services
+from quiz.standings.models import OverallStanding, RoundStanding, ScoreLevel
 from quiz.standings.rebuild import rebuild
 from quiz.universities.models import University
 from tests.standings import reference as ref
@@ -131,20 +134,60 @@ def run_contest(session, contest):
     return universities, students, rounds, made
 
 
-def snapshot(session, universities, rounds):
+def snapshot(session, students, rounds):
+    """Every board in full; every page of two and every "my position" must agree with it."""
     result = {}
     for round_ in rounds:
-        entries, _ = boards.round_board(session, round_.id, limit=500)
-        result[("round", round_.id)] = [(e.rank, e.student_id) for e in entries]
+        entries, total = boards.round_board(session, round_.id, limit=500)
+        board = [(e.rank, e.student_id) for e in entries]
+        result[("round", round_.id)] = board
+        assert total == len(board)
+        paged = []
+        for offset in range(0, total + 2, 2):
+            page, page_total = boards.round_board(session, round_.id, limit=2, offset=offset)
+            assert page_total == total
+            paged += [(e.rank, e.student_id) for e in page]
+        assert paged == board
+        rank_of = {student: rank for rank, student in board}
+        for student in students:
+            assert boards.round_position(session, round_.id, student.id) == rank_of.get(student.id)
         for method in METHODS:
             entries, _ = boards.university_board(session, method, round_.id, limit=500)
             result[(method, round_.id)] = [(e.rank, e.university_id) for e in entries]
-    entries, _ = boards.overall_board(session, limit=500)
-    result[("overall", None)] = [(e.rank, e.student_id) for e in entries]
+    entries, total = boards.overall_board(session, limit=500)
+    board = [(e.rank, e.student_id) for e in entries]
+    result[("overall", None)] = board
+    assert total == len(board)
+    paged = []
+    for offset in range(0, total + 2, 2):
+        paged += [
+            (e.rank, e.student_id) for e in boards.overall_board(session, limit=2, offset=offset)[0]
+        ]
+    assert paged == board
+    rank_of = {student: rank for rank, student in board}
+    for student in students:
+        assert boards.overall_position(session, student.id) == rank_of.get(student.id)
     for method in METHODS:
         entries, _ = boards.university_board(session, method, None, limit=500)
         result[(method, None)] = [(e.rank, e.university_id) for e in entries]
     return result
+
+
+def histograms(session):
+    """The kept score levels, and the same counted from the standings."""
+    kept = sorted(
+        (level.view, level.scope, level.score_units, level.entries)
+        for level in session.scalars(select(ScoreLevel))
+    )
+    counted = Counter(
+        (entry.view, f"round:{entry.round_id}", entry.score_units)
+        for entry in session.scalars(select(RoundStanding))
+    )
+    counted.update(
+        (entry.view, "overall", entry.total_units)
+        for entry in session.scalars(select(OverallStanding))
+    )
+    return kept, sorted((*key, entries) for key, entries in counted.items())
 
 
 def expected(universities, students, rounds, made):
@@ -194,10 +237,13 @@ def test_kept_rebuilt_and_reference_standings_agree(app, db_session, contest):
         with app.app_context():
             assert services.top_n() == 2
             universities, students, rounds, made = run_contest(db_session, contest)
-            kept = snapshot(db_session, universities, rounds)
+            kept = snapshot(db_session, students, rounds)
+            kept_levels, counted_levels = histograms(db_session)
+            assert kept_levels == counted_levels
             rebuild(db_session)
-            rebuilt = snapshot(db_session, universities, rounds)
+            rebuilt = snapshot(db_session, students, rounds)
             assert kept == rebuilt
+            assert histograms(db_session)[0] == kept_levels
             assert kept == expected(universities, students, rounds, made)
     finally:
         nested.rollback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import event
@@ -101,6 +102,10 @@ def test_entries_equal_on_every_key_share_a_rank_and_the_next_rank_skips(db_sess
     assert [rank for rank, _ in order(db_session, r)] == [1, 2, 2, 4]
     page, total = boards.round_board(db_session, r.id, limit=2, offset=2)
     assert [e.rank for e in page] == [2, 4] and total == 4
+    # The same on the overall board: a page that starts inside a tie shows the shared rank.
+    page, total = boards.overall_board(db_session, limit=2, offset=2)
+    assert [(e.rank, e.student_id) for e in page] == [(2, c.id), (4, d.id)] and total == 4
+    assert boards.overall_position(db_session, c.id) == 2
 
 
 def test_best_attempt_counts_by_the_whole_ladder_and_last_attempt_by_number(db_session, contest):
@@ -215,3 +220,11 @@ def test_the_rebuild_command_agrees_with_the_kept_standings(runner, db_session, 
         boards.university_board(db_session, "total")[0],
     )
     assert before == after
+
+
+def test_university_order_stays_exact_where_floats_cannot_tell_values_apart():
+    # 1 and 1 + 1e-17 are the same float: the exact check must put the larger first.
+    tiny_more = Fraction(10**17 + 1, 10**17)
+    scored = [(Fraction(1), "A", "a", 1), (tiny_more, "B", "b", 2), (Fraction(1), "C", "c", 3)]
+    boards._sort_exactly(scored)
+    assert [item[3] for item in scored] == [2, 1, 3]
