@@ -309,7 +309,11 @@ def attempts() -> None:
 def attempts_close_expired() -> None:
     """Finalize every attempt past its deadline and grace (run it every minute)."""
     with session_scope() as session:
-        closed = attempt_services.close_expired(session)
+        candidates = attempt_services.expired_attempt_ids(session)
+    closed = 0
+    for attempt_id in candidates:
+        with session_scope() as session:
+            closed += attempt_services.close_expired(session, attempt_id)
     click.echo(f"Closed {closed} attempt(s) past deadline and grace.")
 
 

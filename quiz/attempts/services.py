@@ -328,19 +328,27 @@ def finalize(
     session.refresh(attempt)
 
 
-def close_expired(session: Session) -> int:
-    """Finalize every attempt past deadline + grace (the periodic command); return how many."""
-    moment = now()
-    candidates = session.scalars(
-        select(Attempt).where(
-            Attempt.status == AttemptStatus.IN_PROGRESS.value, Attempt.deadline < moment
+def expired_attempt_ids(session: Session) -> list[int]:
+    """Attempts still in progress past their deadline (maybe within the grace)."""
+    return list(
+        session.scalars(
+            select(Attempt.id).where(
+                Attempt.status == AttemptStatus.IN_PROGRESS.value, Attempt.deadline < now()
+            )
         )
     )
-    closed = 0
-    for attempt in list(candidates):
-        if finalize_if_expired(session, attempt, _round_of(session, attempt)):
-            closed += 1
-    return closed
+
+
+def close_expired(session: Session, attempt_id: int) -> bool:
+    """Finalize one attempt if it is past deadline + grace; True if it was closed now.
+
+    The periodic command gives each attempt its own transaction, as a student's
+    submission has: a batch would hold many students' standings at once.
+    """
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.status != AttemptStatus.IN_PROGRESS.value:
+        return False
+    return finalize_if_expired(session, attempt, _round_of(session, attempt))
 
 
 def question_keys(session: Session, attempt: Attempt) -> dict[int, str]:

@@ -142,6 +142,7 @@ def set_verification(session: Session, coordinator: User, student_id: int, decis
         )
     ):
         standings.refresh_student_round(session, round_, student)
+    standings.apply_level_changes(session)
     return student
 
 

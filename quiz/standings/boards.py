@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
@@ -33,7 +33,12 @@ from quiz.standings.models import (
     ScoreLevel,
     UniversityStanding,
 )
-from quiz.standings.services import DEFAULT_MIN_PARTICIPANTS, round_scope, top_n
+from quiz.standings.services import (
+    DEFAULT_MIN_PARTICIPANTS,
+    apply_level_changes,
+    round_scope,
+    top_n,
+)
 from quiz.universities.models import University
 
 METHODS = ("top_n_mean", "participants", "total", "mean")
@@ -75,6 +80,7 @@ def _overall_keys() -> list[Any]:
 
 def _levels(session: Session, view: str, scope: str) -> list[tuple[int, int]]:
     """A board's histogram, best score first: (score, number of entries)."""
+    apply_level_changes(session)
     return [
         (score, entries)
         for score, entries in session.execute(
@@ -102,23 +108,26 @@ def _round_rank(session: Session, entry: RoundStanding) -> int:
     """The competition rank of ``entry``: 1 + the entries strictly ahead of it.
 
     Entries with a higher score come from the histogram; only the entries with
-    the same score are counted, on the board's index.
+    the same score that are ahead are counted, as one range of the board's index
+    (a row-value comparison on the keys that follow the score).
     """
-    p, d, e = RoundStanding.prediction_error, RoundStanding.duration_ms, RoundStanding.ended_at
+    keys = tuple_(RoundStanding.prediction_error, RoundStanding.duration_ms, RoundStanding.ended_at)
     same_score_ahead = (
         select(func.count())
         .where(
             RoundStanding.view == entry.view,
             RoundStanding.round_id == entry.round_id,
             RoundStanding.score_units == entry.score_units,
-            or_(
-                p < entry.prediction_error,
-                and_(p == entry.prediction_error, d < entry.duration_ms),
-                and_(p == entry.prediction_error, d == entry.duration_ms, e < entry.ended_at),
+            keys
+            < tuple_(
+                literal(entry.prediction_error, RoundStanding.prediction_error.type),
+                literal(entry.duration_ms, RoundStanding.duration_ms.type),
+                literal(entry.ended_at, RoundStanding.ended_at.type),
             ),
         )
         .scalar_subquery()
     )
+    apply_level_changes(session)
     above = _entries_above(entry.view, round_scope(entry.round_id), entry.score_units)
     return 1 + int(session.scalar(select(above + same_score_ahead)) or 0)
 
@@ -146,12 +155,16 @@ def round_board(
     query then skips only entries with that score (on the board's index, without
     reading them), so a page deep in the board costs about what the first does.
     """
+    offset = max(offset, 0)
     levels = _levels(session, view, round_scope(round_id))
     total = sum(entries for _score, entries in levels)
     located = _locate(levels, offset)
     if located is None or limit <= 0:
         return [], total
     start_score, above = located
+    # From the entry before the page (when it has the same score): whether the
+    # page's first entry ties with it tells its rank without counting.
+    skip = offset - above
     page = (
         select(RoundStanding.student_id)
         .where(
@@ -160,8 +173,8 @@ def round_board(
             RoundStanding.score_units <= start_score,
         )
         .order_by(*_round_keys())
-        .limit(limit)
-        .offset(offset - above)
+        .limit(limit + 1 if skip else limit)
+        .offset(skip - 1 if skip else 0)
         .subquery()
     )
     rows = session.execute(
@@ -172,14 +185,17 @@ def round_board(
         .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
         .order_by(*_round_keys())
     ).all()
-    entries: list[StudentEntry] = []
     previous: tuple | None = None
+    if skip and rows:
+        previous = _round_tuple(rows[0][0])
+        rows = rows[1:]
+    entries: list[StudentEntry] = []
     for index, (entry, name, code) in enumerate(rows):
-        if previous is not None and _round_tuple(entry) == previous:
+        if index == 0 and previous is not None and _round_tuple(entry) == previous:
+            # The page starts inside a tie: count the entries ahead.
+            rank = _round_rank(session, entry)
+        elif previous is not None and _round_tuple(entry) == previous:
             rank = entries[-1].rank
-        elif index == 0:
-            # First of its score: nothing ties with it from above.
-            rank = above + 1 if offset == above else _round_rank(session, entry)
         else:
             rank = offset + index + 1
         previous = _round_tuple(entry)
@@ -216,6 +232,7 @@ def _overall_rank(session: Session, entry: OverallStanding) -> int:
         )
         .scalar_subquery()
     )
+    apply_level_changes(session)
     above = _entries_above(entry.view, OVERALL, entry.total_units)
     return 1 + int(session.scalar(select(above + same_total_ahead)) or 0)
 
@@ -232,18 +249,20 @@ def overall_board(
     the overall competition ranks, and the total (see ``round_board``)."""
     if university_id is not None:
         return _university_students(session, university_id, limit, offset, view)
+    offset = max(offset, 0)
     levels = _levels(session, view, OVERALL)
     total = sum(entries for _score, entries in levels)
     located = _locate(levels, offset)
     if located is None or limit <= 0:
         return [], total
     start_total, above = located
+    skip = offset - above  # from the entry before the page, as in ``round_board``
     page = (
         select(OverallStanding.student_id)
         .where(OverallStanding.view == view, OverallStanding.total_units <= start_total)
         .order_by(*_overall_keys())
-        .limit(limit)
-        .offset(offset - above)
+        .limit(limit + 1 if skip else limit)
+        .offset(skip - 1 if skip else 0)
         .subquery()
     )
     rows = session.execute(
@@ -254,13 +273,17 @@ def overall_board(
         .where(OverallStanding.view == view)
         .order_by(*_overall_keys())
     ).all()
+    previous: tuple | None = None
+    if skip and rows:
+        previous = (rows[0][0].total_units, rows[0][0].duration_ms)
+        rows = rows[1:]
     entries: list[StudentEntry] = []
     for index, (entry, name, code) in enumerate(rows):
         key = (entry.total_units, entry.duration_ms)
-        if entries and key == (entries[-1].score_units, entries[-1].duration_ms):
+        if index == 0 and key == previous:
+            rank = _overall_rank(session, entry)
+        elif entries and key == (entries[-1].score_units, entries[-1].duration_ms):
             rank = entries[-1].rank
-        elif index == 0:
-            rank = above + 1 if offset == above else _overall_rank(session, entry)
         else:
             rank = offset + index + 1
         entries.append(

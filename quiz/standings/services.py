@@ -9,10 +9,13 @@ other's contribution.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,6 +38,9 @@ from quiz.standings.models import (
 )
 
 DEFAULT_TOP_N = 30
+#: Where a session keeps its histogram changes until it commits (see ``move_level``).
+PENDING_LEVELS = "quiz.score_levels"
+logger = logging.getLogger(__name__)
 DEFAULT_MIN_PARTICIPANTS = 10
 
 
@@ -96,6 +102,7 @@ def record_attempt(session: Session, attempt: Attempt) -> None:
     student = session.get(User, attempt.student_id)
     assert round_ is not None and student is not None and student.university_id is not None
     refresh_student_round(session, round_, student)
+    apply_level_changes(session)
 
 
 def refresh_student_round(session: Session, round_: Round, student: User) -> None:
@@ -120,12 +127,16 @@ def refresh_student_round(session: Session, round_: Round, student: User) -> Non
 def _store_round_entry(
     session: Session, view: str, round_: Round, student: User, counted: Attempt | None
 ) -> None:
+    # Locked and read afresh: the score it leaves is the one committed.
     entry = session.scalar(
-        select(RoundStanding).where(
+        select(RoundStanding)
+        .where(
             RoundStanding.view == view,
             RoundStanding.round_id == round_.id,
             RoundStanding.student_id == student.id,
         )
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     before = entry.score_units if entry is not None else None
     if counted is None:
@@ -148,6 +159,31 @@ def _store_round_entry(
 
 
 def refresh_student_overall(session: Session, view: str, student: User) -> None:
+    # The row is created if missing (``rounds`` 0: no entry yet) and locked before
+    # the sums are read: two rounds of one student finalized at once neither both
+    # insert it nor both start from the same old total.
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(OverallStanding)
+        .values(
+            view=view,
+            student_id=student.id,
+            university_id=student.university_id,
+            total_units=0,
+            duration_ms=0,
+            rounds=0,
+        )
+        .on_conflict_do_nothing(index_elements=["view", "student_id"])
+    )
+    entry = session.scalar(
+        select(OverallStanding)
+        .where(OverallStanding.view == view, OverallStanding.student_id == student.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert entry is not None
+    before = entry.total_units if entry.rounds else None
     total, duration, rounds = session.execute(
         select(
             func.coalesce(func.sum(RoundStanding.score_units), 0),
@@ -155,17 +191,11 @@ def refresh_student_overall(session: Session, view: str, student: User) -> None:
             func.count(RoundStanding.id),
         ).where(RoundStanding.view == view, RoundStanding.student_id == student.id)
     ).one()
-    entry = session.get(OverallStanding, (view, student.id))
-    before = entry.total_units if entry is not None else None
     if rounds == 0:
-        if entry is not None:
-            session.delete(entry)
+        session.delete(entry)
         session.flush()
         move_level(session, view, OVERALL, before, None)
         return
-    if entry is None:
-        entry = OverallStanding(view=view, student_id=student.id)
-        session.add(entry)
     entry.university_id = student.university_id
     entry.total_units, entry.duration_ms, entry.rounds = int(total), int(duration), int(rounds)
     session.flush()
@@ -176,45 +206,91 @@ def move_level(
     session: Session, view: str, scope: str, before: int | None, after: int | None
 ) -> None:
     """Move one entry of a board's histogram from score ``before`` to ``after``
-    (None: no entry). Rows change in increasing score order, so that two
-    transactions never wait for each other's rows in opposite orders."""
+    (None: no entry).
+
+    The change waits in the session until the caller's work is done
+    (``apply_level_changes``: at the end of ``record_attempt`` and
+    ``refresh_round``, before any commit, or when a board is read in the same
+    transaction): the histogram's rows are shared by every student of a board,
+    so they are locked last, briefly, and in one order (sorted), so that two
+    transactions never wait for each other in opposite orders.
+    """
     if before == after:
         return
-    changes = sorted(
-        [(score, delta) for score, delta in ((before, -1), (after, 1)) if score is not None]
-    )
-    for score, delta in changes:
+    pending = session.info.setdefault(PENDING_LEVELS, Counter())
+    if before is not None:
+        pending[(view, scope, before)] -= 1
+    if after is not None:
+        pending[(view, scope, after)] += 1
+
+
+def apply_level_changes(session: Session) -> None:
+    """Write the session's pending histogram changes, in sorted order."""
+    pending: Counter | None = session.info.pop(PENDING_LEVELS, None)
+    if not pending:
+        return
+    for (view, scope, score), delta in sorted(pending.items()):
         if delta > 0:
-            _add_to_level(session, view, scope, score)
-            continue
-        key = (
-            ScoreLevel.view == view,
-            ScoreLevel.scope == scope,
-            ScoreLevel.score_units == score,
-        )
-        session.execute(
-            update(ScoreLevel)
-            .where(*key)
-            .values(entries=ScoreLevel.entries - 1)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            delete(ScoreLevel)
-            .where(*key, ScoreLevel.entries <= 0)
-            .execution_options(synchronize_session=False)
-        )
+            _add_to_level(session, view, scope, score, delta)
+        elif delta < 0 and not _remove_from_level(session, view, scope, score, -delta):
+            logger.warning("score level %s %s %s drifted; recounting", view, scope, score)
+            _recount_levels(session, view, scope)
 
 
-def _add_to_level(session: Session, view: str, scope: str, score: int) -> None:
+def _add_to_level(session: Session, view: str, scope: str, score: int, count: int) -> None:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ScoreLevel).values(view=view, scope=scope, score_units=score, entries=1)
+    statement = insert(ScoreLevel).values(view=view, scope=scope, score_units=score, entries=count)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["view", "scope", "score_units"],
-            set_={"entries": ScoreLevel.entries + 1},
+            set_={"entries": ScoreLevel.entries + count},
         )
     )
+
+
+def _remove_from_level(session: Session, view: str, scope: str, score: int, count: int) -> bool:
+    """Take ``count`` entries off a level (dropping it when empty); False if it had fewer."""
+    key = (ScoreLevel.view == view, ScoreLevel.scope == scope, ScoreLevel.score_units == score)
+    changed = session.execute(
+        update(ScoreLevel)
+        .where(*key, ScoreLevel.entries >= count)
+        .values(entries=ScoreLevel.entries - count)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(ScoreLevel)
+        .where(*key, ScoreLevel.entries <= 0)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(changed, "rowcount", 0))
+
+
+def _recount_levels(session: Session, view: str, scope: str) -> None:
+    """Rebuild one board's histogram from its standings (a repair; never expected)."""
+    session.execute(delete(ScoreLevel).where(ScoreLevel.view == view, ScoreLevel.scope == scope))
+    if scope == OVERALL:
+        score, where = OverallStanding.total_units, [OverallStanding.view == view]
+    else:
+        round_id = int(scope.split(":", 1)[1])
+        score = RoundStanding.score_units
+        where = [RoundStanding.view == view, RoundStanding.round_id == round_id]
+    for units, entries in session.execute(
+        select(score, func.count()).where(*where).group_by(score)
+    ):
+        session.add(ScoreLevel(view=view, scope=scope, score_units=units, entries=entries))
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _write_levels_before_commit(session: Session) -> None:
+    apply_level_changes(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_levels_on_rollback(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(PENDING_LEVELS, None)
 
 
 def _lock_university_row(
@@ -284,6 +360,7 @@ def refresh_round(session: Session, round_: Round) -> None:
     )
     for student in list(students):
         refresh_student_round(session, round_, student)
+    apply_level_changes(session)
 
 
 def publish_results(session: Session, round_: Round, *, actor_id: int | None) -> None:

@@ -206,3 +206,39 @@ def test_a_save_racing_the_finalization_is_counted_or_refused(app, committed):
             assert item.score_units == (840 if item.choices == ["a"] else 0)
         final = session.get(Attempt, attempt.id)
         assert final.score_units == sum(item.score_units for item in items)
+
+
+def test_one_students_rounds_finishing_together_keep_the_boards_histograms_exact(app, committed):
+    """Two rounds of one student finalized at the same instant, each in its own
+    transaction: the overall total and the boards' score levels stay exact."""
+    from tests.standings.test_property import histograms
+
+    first_id, student_id = setup_round(committed)
+    with committed() as session:
+        second = create_round(
+            session,
+            RoundData(
+                title={"vi": "Vòng hai"},
+                opens_at=now() - timedelta(minutes=1),
+                closes_at=now() + timedelta(hours=1),
+                time_limit_seconds=600,
+                blueprint=[BlueprintLine(3, "race", None)],
+            ),
+            actor_id=None,
+        )
+        session.commit()
+        second_id = second.id
+    attempts = [start_one(app, committed, rid, student_id) for rid in (first_id, second_id)]
+
+    def submit(session, _round, student, index):
+        if index < len(attempts):
+            return services.submit(session, attempts[index].id, student, None).status
+        return None
+
+    results = race(app, committed, first_id, student_id, submit)
+    assert not failures(results), results
+    with committed() as session:
+        kept, counted = histograms(session)
+        assert kept == counted
+        totals = session.scalars(select(OverallStanding.rounds)).all()
+        assert totals == [2, 2]  # live and public

@@ -11,6 +11,7 @@ from quiz.clock import now
 from quiz.rounds.models import Round
 from quiz.standings.services import publish_results
 from tests.conftest import log_in
+from tests.standings.test_property import histograms
 
 
 def take(client, round_, right=True):
@@ -93,6 +94,8 @@ def test_the_freeze_hides_later_results_from_public_boards_until_published(
     published = client.get(f"/api/v1/rounds/{round_.id}/leaderboard").json
     assert published["frozen"] is False
     assert [e["display_name"] for e in published["entries"]] == ["Late L.", "Early E."]
+    kept_levels, counted_levels = histograms(db_session)
+    assert kept_levels == counted_levels
 
 
 def test_organisers_publish_results_and_enter_the_true_value_from_the_round_page(
