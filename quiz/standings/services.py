@@ -158,12 +158,16 @@ def _store_round_entry(
     move_level(session, view, round_scope(round_.id), before, entry.score_units)
 
 
+def _upsert_insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT clauses (PostgreSQL or SQLite)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def refresh_student_overall(session: Session, view: str, student: User) -> None:
     # The row is created if missing (``rounds`` 0: no entry yet) and locked before
     # the sums are read: two rounds of one student finalized at once neither both
     # insert it nor both start from the same old total.
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = _upsert_insert(session)
     session.execute(
         insert(OverallStanding)
         .values(
@@ -238,8 +242,7 @@ def apply_level_changes(session: Session) -> None:
 
 
 def _add_to_level(session: Session, view: str, scope: str, score: int, count: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = _upsert_insert(session)
     statement = insert(ScoreLevel).values(view=view, scope=scope, score_units=score, entries=count)
     session.execute(
         statement.on_conflict_do_update(
@@ -297,8 +300,7 @@ def _lock_university_row(
     session: Session, view: str, scope: str, university_id: int
 ) -> UniversityStanding:
     """The aggregate row of (view, scope, university), created if missing, locked."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = _upsert_insert(session)
     session.execute(
         insert(UniversityStanding)
         .values(
