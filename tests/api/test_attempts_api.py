@@ -7,7 +7,9 @@ from datetime import timedelta
 import time_machine
 from openapi_spec_validator import validate
 
+from quiz.api.base import iso
 from quiz.api.openapi import flask_rule_to_path
+from quiz.clock import now
 from tests.conftest import PASSWORD, log_in
 
 ATTEMPT_FIELDS = {
@@ -57,8 +59,8 @@ def test_round_list_and_creation(organiser, make_bank, app, client):
     make_bank(topic="law", easy=5)
     body = {
         "title": {"vi": "Vòng 1", "en": "Round 1"},
-        "opens_at": "2026-12-01T12:00:00Z",
-        "closes_at": "2026-12-07T16:59:59Z",
+        "opens_at": iso(now() + timedelta(days=1)),
+        "closes_at": iso(now() + timedelta(days=7)),
         "time_limit_seconds": 900,
         "blueprint": [
             {"topic": "law", "difficulty": "easy", "count": 3},
@@ -82,8 +84,8 @@ def test_a_blueprint_the_bank_cannot_fill_is_422_naming_the_line(organiser, make
     make_bank(topic="law", easy=2)
     body = {
         "title": "Vòng",
-        "opens_at": "2026-12-01T12:00:00Z",
-        "closes_at": "2026-12-02T12:00:00Z",
+        "opens_at": iso(now() + timedelta(days=1)),
+        "closes_at": iso(now() + timedelta(days=2)),
         "time_limit_seconds": 600,
         "blueprint": [{"topic": "law", "count": 2}, {"difficulty": "easy", "count": 1}],
     }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import time_machine
 from sqlalchemy import select
@@ -11,6 +12,14 @@ from sqlalchemy import select
 from quiz.clock import now
 from quiz.rounds.models import Round
 from tests.conftest import log_in
+
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def hanoi_field(moment: datetime) -> str:
+    """A datetime-local form value: the instant in the contest's time zone."""
+    return moment.astimezone(HANOI).strftime("%Y-%m-%dT%H:%M")
 
 
 def start_page(client, round_):
@@ -117,12 +126,13 @@ def test_someone_elses_attempt_page_is_404(app, make_user, make_round, student_c
 
 def test_organiser_creates_a_round_from_the_form(organiser_client, make_bank, db_session):
     make_bank(topic="law", easy=3)
+    opens = (now().astimezone(HANOI) + timedelta(days=1)).replace(hour=8, minute=0)
     page = organiser_client.get("/organiser/rounds/new")
     assert page.status_code == 200
     data = {
         "title_vi": "Vòng 1",
-        "opens_at": "2026-12-01T08:00",
-        "closes_at": "2026-12-07T23:59",
+        "opens_at": hanoi_field(opens),
+        "closes_at": hanoi_field(opens + timedelta(days=6)),
         "time_limit_seconds": "900",
         "grace_seconds": "10",
         "max_attempts": "1",
@@ -158,8 +168,8 @@ def test_a_started_round_only_takes_a_new_title_or_a_later_close(
         f"/organiser/rounds/{round_.id}/edit",
         data={
             "title_vi": "Vòng thử",
-            "opens_at": "2026-12-01T08:00",
-            "closes_at": "2030-12-07T23:59",
+            "opens_at": hanoi_field(round_.opens_at),
+            "closes_at": hanoi_field(round_.closes_at + timedelta(days=30)),
             "time_limit_seconds": "60",
             "grace_seconds": "10",
             "max_attempts": "1",

@@ -28,6 +28,20 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def real_clock_environment() -> dict[str, str]:
+    """The environment without libfaketime (``tools/faketime/run.sh``).
+
+    When the suite runs with the server's clock moved, the browser keeps the
+    machine's real clock: a phone's clock is never the server's (the pages must
+    follow the server), and Chromium stalls under libfaketime.
+    """
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key != "LD_PRELOAD" and not key.startswith("FAKETIME")
+    }
+
+
 def _missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"browser tests cannot run under CI: {reason}")
@@ -43,7 +57,9 @@ def browser() -> Iterator[object]:
     except ImportError:
         _missing("the playwright package is not installed (pip install -e '.[test]')")
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=real_clock_environment()
+        )
         yield instance
         instance.close()
 
