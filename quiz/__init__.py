@@ -25,9 +25,9 @@ from quiz.coordinator.views import bp as coordinator_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
 from quiz.main.views import bp as main_bp
+from quiz.organiser.rounds import bp as rounds_admin_bp
 from quiz.organiser.views import bp as organiser_bp
 from quiz.rounds.forms import ROUND_STATUS_LABELS
-from quiz.rounds.views import bp as rounds_admin_bp
 from quiz.standings.views import bp as boards_bp
 from quiz.universities.views import bp as universities_bp
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,17 @@ from quiz import create_app, migrate
 from quiz.accounts import services as accounts
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role
+from quiz.attempts import papers as paper_services
 from quiz.attempts import services as attempt_services
 from quiz.bank import files as bank_files
 from quiz.bank import services as bank_services
 from quiz.bank.schema import BankInvalid, TopicData
 from quiz.bank.validate import validate
+from quiz.clock import now
 from quiz.db import session_scope
 from quiz.demo import DEMO_ACCOUNTS, ensure_demo_accounts, ensure_demo_rounds
 from quiz.errors import ServiceError
+from quiz.rounds.models import Round
 from quiz.server import serve as run_server
 from quiz.standings.rebuild import rebuild as rebuild_standings
 from quiz.synthetic import synthesize
@@ -315,6 +319,75 @@ def attempts_close_expired() -> None:
         with session_scope() as session:
             closed += attempt_services.close_expired(session, attempt_id)
     click.echo(f"Closed {closed} attempt(s) past deadline and grace.")
+
+
+# -- papers ---------------------------------------------------------------------------
+
+
+@main.group()
+def papers() -> None:
+    """Question sets drawn ahead of a round's start."""
+
+
+@papers.command("prepare")
+@click.option(
+    "--round",
+    "round_id",
+    type=int,
+    help="Only this round (default: every round not closed that opens within --ahead).",
+)
+@click.option(
+    "--ahead",
+    default=120,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Minutes before opening to start drawing.",
+)
+@with_appcontext
+def papers_prepare(round_id: int | None, ahead: int) -> None:
+    """Draw a paper for every student who may start (run it every minute)."""
+    with session_scope() as session:
+        if round_id is not None:
+            if session.get(Round, round_id) is None:
+                fail(f"no round {round_id}.")
+            ids = [round_id]
+        else:
+            ids = paper_services.rounds_to_prepare(session, timedelta(minutes=ahead))
+    for rid in ids:
+        done = prepare_round(rid)
+        click.echo(
+            f"Round {rid}: {done.drawn} paper(s) drawn, {done.removed} stale removed"
+            + (f"; {'; '.join(done.errors)}" if done.errors else "")
+            + "."
+        )
+    if not ids:
+        click.echo("No round to prepare.")
+
+
+def prepare_round(round_id: int) -> paper_services.Preparation:
+    """Remove a round's stale papers, then draw the missing ones, one batch per transaction."""
+    done = paper_services.Preparation(round_id)
+    with session_scope() as session:
+        round_ = session.get(Round, round_id)
+        assert round_ is not None
+        done.removed = paper_services.remove_stale(session, round_)
+        if round_.closes_at <= now():
+            return done
+    while True:
+        with session_scope() as session:
+            round_ = session.get(Round, round_id)
+            assert round_ is not None
+            students = paper_services.students_without_paper(session, round_, paper_services.BATCH)
+            if not students:
+                return done
+            try:
+                stored = paper_services.draw_papers(session, round_, students)
+            except ValueError:
+                done.errors.append("the bank cannot fill its blueprint")
+                return done
+        done.drawn += stored
+        if stored == 0:
+            return done
 
 
 # -- leaderboards ---------------------------------------------------------------------

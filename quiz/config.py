@@ -69,6 +69,9 @@ def load(instance_path: Path) -> dict[str, Any]:
         "MIN_PARTICIPANTS": int(os.environ.get("QUIZ_MIN_PARTICIPANTS", "10")),
         # Count only students a coordinator confirmed (contest setting, default off).
         "REQUIRE_VERIFICATION": _flag("QUIZ_REQUIRE_VERIFICATION", False),
+        # How long one process may reuse who an API request's token or session
+        # belongs to: a revoked token stops working within this time everywhere.
+        "AUTH_CACHE_SECONDS": float(os.environ.get("QUIZ_AUTH_CACHE_SECONDS", "3")),
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

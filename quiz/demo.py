@@ -13,11 +13,17 @@ from sqlalchemy.orm import Session
 from quiz.accounts import services as accounts
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
-from quiz.attempts.models import Attempt, AttemptStatus
-from quiz.attempts.services import draw_items, finalize
+from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
+from quiz.attempts.services import finalize
 from quiz.clock import now
 from quiz.rounds.models import Round
-from quiz.rounds.services import BlueprintLine, RoundData, create_round
+from quiz.rounds.services import (
+    BlueprintLine,
+    RoundData,
+    blueprint_pool,
+    create_round,
+    draw_questions,
+)
 from quiz.universities.models import University
 
 DEMO_UNIVERSITY = "BKA"
@@ -195,29 +201,44 @@ def _synthetic_students(session: Session, rng: random.Random) -> list[User]:
 def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> None:
     """Submitted attempts with a realistic spread of skill and speed."""
     window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds
+    pool = blueprint_pool(session, round_)
     for student in _synthetic_students(session, rng):
         skill = rng.betavariate(4, 2)
         started = round_.opens_at + timedelta(seconds=rng.uniform(0, window))
-        items = draw_items(session, round_, rng.randrange(2**31))
+        seed = rng.randrange(2**31)
+        drawn = draw_questions(session, pool, seed)
+        deadline = started + timedelta(seconds=round_.time_limit_seconds)
+        items = []
+        for question in drawn:
+            right = question.version.correct_ids()
+            choices: list[str] = []
+            if rng.random() < skill:
+                choices = right
+            elif rng.random() < 0.9:
+                wrong = [o for o in question.option_order if o not in right]
+                choices = [rng.choice(wrong or right)]
+            items.append(
+                AttemptItem(
+                    position=question.position,
+                    question_version_id=question.version.id,
+                    option_order=question.option_order,
+                    choices=choices,
+                    saved_at=started if choices else None,
+                )
+            )
         attempt = Attempt(
             round_id=round_.id,
             student_id=student.id,
             number=1,
-            seed=rng.randrange(2**31),
+            seed=seed,
             status=AttemptStatus.IN_PROGRESS.value,
             started_at=started,
-            deadline=started + timedelta(seconds=round_.time_limit_seconds),
-            max_score=sum(item.version.points for item in items),
+            deadline=deadline,
+            save_until=deadline + timedelta(seconds=round_.grace_seconds),
+            max_score=sum(question.version.points for question in drawn),
             items=items,
             prediction=rng.randint(0, 40),
         )
-        for item in items:
-            right = item.version.correct_ids()
-            if rng.random() < skill:
-                item.choices = right
-            elif rng.random() < 0.9:
-                wrong = [o for o in item.option_order if o not in right]
-                item.choices = [rng.choice(wrong or right)]
         session.add(attempt)
         session.flush()
         took = timedelta(seconds=rng.uniform(0.25, 1.0) * round_.time_limit_seconds)

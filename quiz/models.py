@@ -4,7 +4,7 @@ Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 """
 
 from quiz.accounts.models import ApiToken, User
-from quiz.attempts.models import Attempt, AttemptItem
+from quiz.attempts.models import Attempt, AttemptItem, Paper, PaperItem
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
@@ -26,6 +26,8 @@ __all__ = [
     "Question",
     "QuestionVersion",
     "OverallStanding",
+    "Paper",
+    "PaperItem",
     "Round",
     "RoundStanding",
     "ScoreLevel",

@@ -145,6 +145,8 @@ def synthesize(
                     "seed": rng.randrange(2**31),
                     "started_at": started,
                     "deadline": started + timedelta(seconds=round_.time_limit_seconds),
+                    "save_until": started
+                    + timedelta(seconds=round_.time_limit_seconds + round_.grace_seconds),
                     "submitted_at": started + timedelta(milliseconds=took),
                     "finalized_at": started + timedelta(milliseconds=took),
                     "score_units": right * SCORE_UNIT,

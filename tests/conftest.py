@@ -24,8 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quiz import cli, create_app, migrate
+from quiz.accounts import principal
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
+from quiz.bank import cache as version_cache
 from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
 from quiz.clock import now
@@ -100,6 +102,9 @@ def db_session(app: Flask) -> Iterator[Session]:
     )
     session = database.sessionmaker()
     limiter.reset()
+    # Rolled-back rows leave ids that SQLite reuses: nothing kept may outlive a test.
+    version_cache.clear()
+    principal.forget_all()
     try:
         yield session
     finally:

@@ -40,7 +40,7 @@ from sqlalchemy import event, text
 from quiz import create_app
 from quiz.attempts.models import SCORE_UNIT
 from quiz.db import database
-from quiz.standings import boards
+from quiz.standings import boards, university_boards
 from quiz.standings.models import PUBLIC
 
 # --------------------------------------------------------------------------- helpers
@@ -282,7 +282,7 @@ def cmd_check(args: argparse.Namespace) -> None:
                 ("overall", overall, args.deep, "total"),
             ),
         ]
-        for method in boards.METHODS:
+        for method in university_boards.METHODS:
             for round_id in (None, rid):
                 suffix = "" if round_id is None else f"&round={round_id}"
                 name = f"uni_{method}" + ("" if round_id is None else "_round")
@@ -455,7 +455,9 @@ def cmd_explain(args: argparse.Namespace) -> None:
             ("students_deep", lambda s: boards.overall_board(s, offset=args.deep, view=PUBLIC)),
             (
                 "uni_top_n_mean_round",
-                lambda s: boards.university_board(s, "top_n_mean", args.round, view=PUBLIC),
+                lambda s: university_boards.university_board(
+                    s, "top_n_mean", args.round, view=PUBLIC
+                ),
             ),
             (
                 "my_position (median student)",

@@ -1,4 +1,8 @@
-"""Who is asking: session cookies (pages) and bearer tokens (API), and role guards."""
+"""Who is asking: session cookies (pages) and bearer tokens (API), and role guards.
+
+``current_user`` is a :class:`~quiz.accounts.principal.Principal` (a plain row),
+except in the request that logs a user in.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, flash, g, redirect, request
+from flask import Flask, abort, current_app, flash, g, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_url
 
-from quiz.accounts.models import Role, User
-from quiz.accounts.tokens import user_for_token
+from quiz.accounts.models import Role
+from quiz.accounts.principal import Principal, principal_for_digest, principal_for_session
+from quiz.accounts.tokens import digest
 from quiz.db import get_session
 from quiz.extensions import login_manager
 
@@ -36,24 +41,18 @@ def init_login(app: Flask, manager: LoginManager) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def load_user(identity: str) -> User | None:
-        user_id, _, version = identity.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
-            return None
-        user = get_session().get(User, int(user_id))
-        if user is None or user.session_version != int(version) or not user.is_active:
-            return None
-        return user
+    def load_user(identity: str) -> Principal | None:
+        return principal_for_session(get_session(), identity, remember_for=_remember_for())
 
     @manager.request_loader
-    def load_user_from_token(_request: Any) -> User | None:
+    def load_user_from_token(_request: Any) -> Principal | None:
         token = bearer_token()
         if token is None:
             return None
-        user = user_for_token(get_session(), token)
-        if user is not None:
+        person = principal_for_digest(get_session(), digest(token), remember_for=_remember_for())
+        if person is not None:
             g.authenticated_by_token = True
-        return user
+        return person
 
     @manager.unauthorized_handler
     def unauthorized() -> Any:
@@ -61,6 +60,13 @@ def init_login(app: Flask, manager: LoginManager) -> None:
             abort(401)
         flash(str(manager.login_message), manager.login_message_category)
         return redirect(login_url(manager.login_view, next_url=request.full_path.rstrip("?")))
+
+
+def _remember_for() -> float:
+    """How long this process may reuse a lookup: only for the JSON API (see principal)."""
+    if not request.path.startswith("/api/"):
+        return 0
+    return float(current_app.config.get("AUTH_CACHE_SECONDS", 0))
 
 
 def current_user_id() -> str:

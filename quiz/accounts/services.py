@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password, password_problem, verify_password
+from quiz.accounts.principal import Person
 from quiz.accounts.tokens import revoke_all_tokens
 from quiz.audit.services import record
 from quiz.clock import now
@@ -136,7 +137,15 @@ def _add_once(session: Session, user: User) -> None:
         ) from None
 
 
-def create_user(session: Session, new: NewUser, *, actor: User | None) -> User:
+def user_of(session: Session, person: Person) -> User:
+    """The full account of the person asking (to show or change it)."""
+    user = session.get(User, person.id)
+    if user is None:
+        raise NotFound(_l("This account does not exist."))
+    return user
+
+
+def create_user(session: Session, new: NewUser, *, actor: Person | None) -> User:
     """An organiser (or the command line, ``actor=None``) creates any kind of account.
 
     Without a password the account waits for its owner to set one (invitation).
@@ -223,7 +232,7 @@ class ImportedUser:
     needs_invitation: bool
 
 
-def import_roster(session: Session, text: str, *, actor: User | None) -> list[ImportedUser]:
+def import_roster(session: Session, text: str, *, actor: Person | None) -> list[ImportedUser]:
     """Create the students and coordinators listed in CSV ``text`` (spec/cli.md).
 
     Atomic: the first bad line raises InvalidInput naming it, and the caller's

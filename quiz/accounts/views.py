@@ -93,37 +93,41 @@ def register() -> Any:
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> Any:
-    form = ProfileForm(obj=current_user)
+    user = services.user_of(get_session(), current_user)
+    form = ProfileForm(obj=user)
     password_form = PasswordChangeForm(prefix="pw")
     if form.validate_on_submit():
         try:
             services.update_profile(
                 get_session(),
-                current_user,
+                user,
                 display_name=form.display_name.data,
                 student_number=form.student_number.data or "",
             )
-            services.set_locale(get_session(), current_user, form.locale.data)
+            services.set_locale(get_session(), user, form.locale.data)
         except ServiceError as error:
             apply_errors(form, error)
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     if request.method == "GET":
-        form.locale.data = current_user.locale or "vi"
-    return render_template("accounts/profile.html", form=form, password_form=password_form)
+        form.locale.data = user.locale or "vi"
+    return render_template(
+        "accounts/profile.html", user=user, form=form, password_form=password_form
+    )
 
 
 @bp.post("/profile/password")
 @login_required
 def change_password() -> Any:
-    form = ProfileForm(obj=current_user)
+    user = services.user_of(get_session(), current_user)
+    form = ProfileForm(obj=user)
     password_form = PasswordChangeForm(prefix="pw")
     if password_form.validate_on_submit():
         try:
             services.change_password(
                 get_session(),
-                current_user,
+                user,
                 password_form.current_password.data,
                 password_form.new_password.data,
             )
@@ -131,12 +135,12 @@ def change_password() -> Any:
             apply_errors(password_form, error)
         else:
             # The session identity changed with the password: log in again here.
-            login_user(current_user._get_current_object())
+            login_user(user)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
-    form.locale.data = current_user.locale or "vi"
+    form.locale.data = user.locale or "vi"
     return (
-        render_template("accounts/profile.html", form=form, password_form=password_form),
+        render_template("accounts/profile.html", user=user, form=form, password_form=password_form),
         422,
     )
 

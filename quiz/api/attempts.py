@@ -20,6 +20,7 @@ from quiz.api.openapi import documented
 from quiz.attempts import services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import SCORE_UNIT
+from quiz.attempts.services import Sheet
 from quiz.db import get_session, writes_on_get
 from quiz.extensions import client_ip, limiter
 from quiz.i18n import localized
@@ -85,30 +86,29 @@ class SubmitOut(BaseModel):
     duration_ms: int | None
 
 
-def score(attempt: Attempt) -> float | None:
+def score(attempt: Attempt | Sheet) -> float | None:
     if attempt.score_units is None:
         return None
     return round(attempt.score_units / SCORE_UNIT, 2)
 
 
-def attempt_body(attempt: Attempt) -> dict[str, Any]:
+def attempt_body(attempt: Sheet) -> dict[str, Any]:
     """The attempt object, in the requester's language, with answers only when allowed."""
     locale = str(get_locale() or "vi")
     round_ = get_round(get_session(), attempt.round_id)
     reveal = services.review_allowed(attempt, round_)
-    keys = services.question_keys(get_session(), attempt)
     items = []
     for item in attempt.items:
         version = item.version
-        texts = {o["id"]: o["text"] for o in version.options}
         out: dict[str, Any] = {
             "position": item.position,
-            "question_id": keys[item.question_version_id],
+            "question_id": version.key,
             "kind": version.kind,
             "points": version.points,
             "text": localized(version.text, locale),
             "options": [
-                {"id": oid, "text": localized(texts[oid], locale)} for oid in item.option_order
+                {"id": oid, "text": localized(version.option(oid).text, locale)}
+                for oid in item.option_order
             ],
             "choices": list(item.choices),
         }
@@ -122,7 +122,7 @@ def attempt_body(attempt: Attempt) -> dict[str, Any]:
         "status": attempt.status,
         "started_at": iso(attempt.started_at),
         "deadline": iso(attempt.deadline),
-        "remaining_seconds": services.remaining_seconds(attempt)
+        "remaining_seconds": services.remaining_seconds(attempt.deadline)
         if attempt.status == "in_progress"
         else 0,
         "items": items,
@@ -145,9 +145,10 @@ def attempt_body(attempt: Attempt) -> dict[str, Any]:
     auth=True,
 )
 def start_attempt(round_id: int) -> Any:
-    round_ = get_round(get_session(), round_id)
-    attempt, created = services.start(get_session(), round_, current_user)
-    return attempt_body(attempt), 201 if created else 200
+    session = get_session()
+    started = services.start(session, get_round(session, round_id), current_user)
+    body = attempt_body(services.sheet(session, started.attempt_id, current_user))
+    return body, 201 if started.created else 200
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -162,7 +163,7 @@ def start_attempt(round_id: int) -> Any:
     auth=True,
 )
 def read_attempt(attempt_id: int) -> Any:
-    return attempt_body(services.get_attempt(get_session(), attempt_id, current_user))
+    return attempt_body(services.sheet(get_session(), attempt_id, current_user))
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:position>")
@@ -182,13 +183,10 @@ def save_answer(attempt_id: int, position: int) -> Any:
     if (request.content_length or 0) > 4096:
         abort(413)
     body = parse_body(AnswerIn)
-    item, attempt = services.save_answer(
+    saved_at, deadline = services.save_answer(
         get_session(), attempt_id, current_user, position, body.choices
     )
-    return {
-        "saved_at": iso(item.saved_at),
-        "remaining_seconds": services.remaining_seconds(attempt),
-    }
+    return {"saved_at": iso(saved_at), "remaining_seconds": services.remaining_seconds(deadline)}
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

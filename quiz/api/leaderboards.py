@@ -22,7 +22,7 @@ from quiz.attempts.models import SCORE_UNIT
 from quiz.db import get_session
 from quiz.errors import InvalidInput
 from quiz.rounds.services import get_round
-from quiz.standings import boards
+from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff
 
@@ -150,7 +150,7 @@ def students_leaderboard() -> Any:
 def universities_leaderboard() -> Any:
     limit, offset = page_args()
     method = request.args.get("method", "top_n_mean")
-    if method not in boards.METHODS:
+    if method not in university_boards.METHODS:
         raise InvalidInput({"method": _("Unknown ranking method.")})
     round_arg = request.args.get("round")
     round_id = None
@@ -158,7 +158,7 @@ def universities_leaderboard() -> Any:
         if not round_arg.isdigit():
             raise InvalidInput({"round": _("round must be a round id.")})
         round_id = get_round(get_session(), int(round_arg)).id
-    entries, total = boards.university_board(
+    entries, total = university_boards.university_board(
         get_session(), method, round_id, limit=limit, offset=offset, view=view()
     )
     locale = str(get_locale() or "vi")
@@ -169,7 +169,7 @@ def universities_leaderboard() -> Any:
                 "rank": e.rank,
                 "university_code": e.code,
                 "name": e.name_vi if locale == "vi" else e.name_en,
-                "value": boards.value_text(e.value),
+                "value": university_boards.value_text(e.value),
                 "participants": e.participants,
             }
             for e in entries

@@ -64,6 +64,9 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: min(started_at + time limit, round closes_at).
     deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: deadline + the round's grace: the last instant a save counts. Kept on the
+    #: attempt so that the guarded save compares one column on both databases.
+    save_until: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: In 1/SCORE_UNIT points; null until finalized.
@@ -72,11 +75,13 @@ class Attempt(Base):
     duration_ms: Mapped[int | None]
     #: The student's answer to the round's prediction question, if any.
     prediction: Mapped[int | None]
-    #: Where the student was (1-based position), to resume on another device.
+    #: Unused since saves stopped writing the attempt row (the page resumes at the
+    #: last question answered); kept so that older databases need no rewrite.
     last_position: Mapped[int] = mapped_column(default=1)
 
+    # Loaded only when asked for: the hot paths read items as plain rows.
     items: Mapped[list[AttemptItem]] = relationship(
-        order_by="AttemptItem.position", back_populates="attempt", lazy="selectin"
+        order_by="AttemptItem.position", back_populates="attempt", lazy="select"
     )
 
 
@@ -103,4 +108,43 @@ class AttemptItem(Base):
     score_units: Mapped[int | None]
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
-    version: Mapped[QuestionVersion] = relationship(lazy="joined")
+    version: Mapped[QuestionVersion] = relationship(lazy="select")
+
+
+class Paper(Base):
+    """A question set drawn ahead for one student's next attempt at a round.
+
+    A paper is not an attempt: it uses no attempt, appears on no page, board or
+    count, and nobody sees its questions. Starting the round turns it into the
+    attempt in two statements (``quiz.attempts.services.start``). It is only
+    used while its revision is the round's (``Round.paper_revision``): editing
+    the round or the bank makes it stale, and it is drawn again.
+    """
+
+    __tablename__ = "papers"
+    __table_args__ = (UniqueConstraint("round_id", "student_id", name="uq_papers_student"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The round's paper revision when it was drawn.
+    revision: Mapped[int]
+    #: Seeds the draw and the shuffles, as an attempt's does; the attempt keeps it.
+    seed: Mapped[int]
+    max_score: Mapped[int]
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaperItem(Base):
+    """One question of a paper: the version drawn and the order its options will show."""
+
+    __tablename__ = "paper_items"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    question_version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="RESTRICT")
+    )
+    option_order: Mapped[list[str]] = mapped_column(JSON)

@@ -1,4 +1,4 @@
-"""Attempt rules: starting, drawing, saving answers, submitting, expiring, scoring.
+"""Attempt rules: starting, saving answers, submitting, expiring, scoring.
 
 The server's clock (:func:`quiz.clock.now`) is the only clock. Races are
 settled by the database, never by locks in this process, so the rules hold
@@ -6,46 +6,130 @@ with several workers and several servers:
 
 - starts: a unique (round, student, number) and a unique in-progress attempt
   per (round, student); the loser of a race returns the winner's attempt;
-- saves lock the attempt row, and finalizing changes the status with a
-  guarded UPDATE that waits for that lock, so a save racing the deadline is
-  either stored before scoring (and counted) or refused (and not stored);
+- a save is one guarded UPDATE of the item that states every rule (the
+  student's own attempt, in progress, not past ``save_until``, an option the
+  item has, one choice unless the question takes several) and takes a share
+  lock on the attempt row; finalizing changes the status with a guarded
+  UPDATE that waits for those locks, so a save racing the deadline is either
+  stored before scoring (and counted) or refused (and not stored);
 - finalizing happens once: ``UPDATE ... WHERE status = 'in_progress'``.
+
+The paths a whole contest takes at once are plain statements: a start turns
+the paper drawn ahead for the student (:mod:`quiz.attempts.papers`) into the
+attempt with two INSERT ... SELECT and one DELETE (without a paper the set is
+drawn there and then); a save is the one UPDATE above; reading an attempt is
+two small queries, with the question versions read from the process's cache
+(:mod:`quiz.bank.cache`).
 """
 
 from __future__ import annotations
 
 import math
-import random
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, String, cast, delete, exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quiz.accounts.models import Role, User
-from quiz.attempts import drawing
-from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
+from quiz.accounts.models import Role
+from quiz.accounts.principal import Person
+from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus, Paper, PaperItem
 from quiz.attempts.scoring import item_units
-from quiz.bank.models import Question, QuestionVersion
+from quiz.bank import cache
+from quiz.bank.cache import VersionView
+from quiz.bank.models import QuestionVersion
 from quiz.clock import now
+from quiz.db import UTCDateTime
 from quiz.errors import Conflict, Forbidden, InvalidInput, NotFound
 from quiz.rounds.models import Review, Round, RoundStatus
-from quiz.rounds.services import BlueprintLine, active_keys
+from quiz.rounds.services import DrawnQuestion, blueprint_pool, draw_questions
 from quiz.standings import services as standings
 
 #: Predictions are stored as 32-bit integers.
 MAX_PREDICTION = 2**31 - 2
+#: What an option id may look like (the bank's rule): never a quote or a LIKE wildcard
+#: other than ``_``, which the guarded save escapes.
+OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+MAX_CHOICES = 8
 
 
-def _round_of(session: Session, attempt: Attempt) -> Round:
+class Started(NamedTuple):
+    attempt_id: int
+    number: int
+    #: False when the attempt was already in progress (or a racing start made it).
+    created: bool
+
+
+@dataclass
+class SheetItem:
+    """One question of an attempt as the student sees it."""
+
+    position: int
+    version: VersionView
+    #: Option ids in the order shown to this student.
+    option_order: list[str]
+    choices: list[str]
+    saved_at: datetime | None
+    score_units: int | None
+
+
+@dataclass
+class Sheet:
+    """An attempt as its pages and the API show it: plain rows, cached versions."""
+
+    id: int
+    round_id: int
+    student_id: int
+    number: int
+    status: str
+    started_at: datetime
+    deadline: datetime
+    save_until: datetime
+    submitted_at: datetime | None
+    score_units: int | None
+    max_score: int
+    duration_ms: int | None
+    prediction: int | None
+    items: list[SheetItem]
+
+    @property
+    def resume_position(self) -> int:
+        """Where to resume on another device: the question answered last (else the first)."""
+        saved = [item for item in self.items if item.saved_at is not None]
+        if not saved:
+            return 1
+        return max(saved, key=lambda item: item.saved_at or self.started_at).position
+
+
+_SHEET_COLUMNS = (
+    Attempt.id,
+    Attempt.round_id,
+    Attempt.student_id,
+    Attempt.number,
+    Attempt.status,
+    Attempt.started_at,
+    Attempt.deadline,
+    Attempt.save_until,
+    Attempt.submitted_at,
+    Attempt.score_units,
+    Attempt.max_score,
+    Attempt.duration_ms,
+    Attempt.prediction,
+)
+
+
+def _round_of(session: Session, attempt: Attempt | Sheet) -> Round:
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
     return round_
 
 
-def in_progress(session: Session, round_: Round, student: User) -> Attempt | None:
+def in_progress(session: Session, round_: Round, student: Person) -> Attempt | None:
     return session.scalar(
         select(Attempt).where(
             Attempt.round_id == round_.id,
@@ -55,7 +139,7 @@ def in_progress(session: Session, round_: Round, student: User) -> Attempt | Non
     )
 
 
-def attempts_of(session: Session, round_: Round, student: User) -> list[Attempt]:
+def attempts_of(session: Session, round_: Round, student: Person) -> list[Attempt]:
     """The student's attempts at ``round_``, first one first (expired ones finalized)."""
     attempts = list(
         session.scalars(
@@ -69,46 +153,28 @@ def attempts_of(session: Session, round_: Round, student: User) -> list[Attempt]
     return attempts
 
 
-def draw_items(session: Session, round_: Round, seed: int) -> list[AttemptItem]:
-    """The attempt's questions: drawn, shuffled, option order shuffled, versions pinned."""
-    rng = random.Random(seed)
-    lines = [
-        BlueprintLine(int(x["count"]), x.get("topic"), x.get("difficulty"))
-        for x in round_.blueprint
-    ]
-    keys = drawing.draw([(active_keys(session, line), line.count) for line in lines], rng)
-    rng.shuffle(keys)
-    questions = {q.key: q for q in session.scalars(select(Question).where(Question.key.in_(keys)))}
-    items = []
-    for position, key in enumerate(keys, start=1):
-        version = questions[key].current_version
-        assert version is not None
-        order = [o["id"] for o in version.options]
-        rng.shuffle(order)
-        items.append(
-            AttemptItem(
-                position=position,
-                question_version_id=version.id,
-                option_order=order,
-                choices=[],
-                version=version,
-            )
-        )
-    return items
-
-
-def start(session: Session, round_: Round, student: User) -> tuple[Attempt, bool]:
-    """Start an attempt, or return the one in progress; True when a new one was made.
+def start(session: Session, round_: Round, student: Person) -> Started:
+    """Start an attempt, or return the one in progress.
 
     Raises Forbidden for non-students and Conflict when the round is not open
-    or no attempt is left.
+    or no attempt is left. Uses the student's paper drawn ahead when there is
+    one at the round's current revision; otherwise draws the set now.
     """
     if not student.has_role(Role.STUDENT):
         raise Forbidden(_l("Only students take rounds."))
     moment = now()
-    current = in_progress(session, round_, student)
-    if current is not None and not finalize_if_expired(session, current, round_):
-        return current, False
+    mine = session.execute(
+        select(Attempt.id, Attempt.number, Attempt.status, Attempt.save_until).where(
+            Attempt.round_id == round_.id, Attempt.student_id == student.id
+        )
+    ).all()
+    current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS.value), None)
+    if current is not None:
+        if moment <= current.save_until:
+            return Started(current.id, current.number, False)
+        attempt = session.get(Attempt, current.id)
+        assert attempt is not None
+        finalize_if_expired(session, attempt, round_)
     status = round_.status_at(moment)
     if status is not RoundStatus.OPEN:
         message = (
@@ -117,58 +183,173 @@ def start(session: Session, round_: Round, student: User) -> tuple[Attempt, bool
             else _l("This round is closed.")
         )
         raise Conflict(message, code="round_not_open")
-    used = (
-        session.scalar(
-            select(func.count(Attempt.id)).where(
-                Attempt.round_id == round_.id, Attempt.student_id == student.id
-            )
-        )
-        or 0
-    )
-    if used >= round_.max_attempts:
-        # A racing start may have just committed the attempt in progress: return it.
-        winner = in_progress(session, round_, student)
-        if winner is not None:
-            return winner, False
+    if len(mine) >= round_.max_attempts:
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
+    number = len(mine) + 1
+    deadline = min(moment + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
+    times = {
+        "started_at": moment,
+        "deadline": deadline,
+        "save_until": deadline + timedelta(seconds=round_.grace_seconds),
+    }
+    try:
+        attempt_id = _start_from_paper(session, round_, student, number, times)
+        if attempt_id is None:
+            attempt_id = _start_with_new_draw(session, round_, student, number, times)
+    except IntegrityError:
+        # A racing start of the same student won (unique in-progress attempt or
+        # number): nothing of this request is worth keeping, so start afresh.
+        session.rollback()
+        winner = in_progress(session, round_, student)
+        if winner is None:
+            raise Conflict(
+                _l("You have no attempts left in this round."), code="no_attempts_left"
+            ) from None
+        return Started(winner.id, winner.number, False)
+    if round_.first_started_at is None:
+        session.execute(
+            update(Round)
+            .where(Round.id == round_.id, Round.first_started_at.is_(None))
+            .values(first_started_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+    return Started(attempt_id, number, True)
+
+
+def _start_from_paper(
+    session: Session, round_: Round, student: Person, number: int, times: dict[str, datetime]
+) -> int | None:
+    """Turn the student's paper into the attempt; None when there is no usable paper."""
+    paper = (Paper.round_id == round_.id, Paper.student_id == student.id)
+    columns = ["round_id", "student_id", "number", "status", "seed", "max_score", "last_position"]
+    values: list[Any] = [
+        literal(round_.id),
+        literal(student.id),
+        literal(number),
+        literal(AttemptStatus.IN_PROGRESS.value),
+        Paper.seed,
+        Paper.max_score,
+        literal(1),
+    ]
+    for name, moment in times.items():
+        columns.append(name)
+        values.append(literal(moment, UTCDateTime()))
+    attempt_id = session.execute(
+        insert(Attempt)
+        .from_select(
+            columns,
+            select(*values).where(*paper, Paper.revision == round_.paper_revision),
+        )
+        .returning(Attempt.id)
+    ).scalar()
+    if attempt_id is None:
+        return None
+    session.execute(
+        insert(AttemptItem).from_select(
+            ["attempt_id", "position", "question_version_id", "option_order", "choices"],
+            select(
+                literal(attempt_id),
+                PaperItem.position,
+                PaperItem.question_version_id,
+                PaperItem.option_order,
+                cast(literal("[]"), JSON),
+            )
+            .join(Paper, Paper.id == PaperItem.paper_id)
+            .where(*paper),
+        )
+    )
+    session.execute(delete(Paper).where(*paper))
+    return int(attempt_id)
+
+
+def _start_with_new_draw(
+    session: Session, round_: Round, student: Person, number: int, times: dict[str, datetime]
+) -> int:
     seed = secrets.randbits(31)
     try:
-        items = draw_items(session, round_, seed)
+        drawn = draw_questions(session, blueprint_pool(session, round_), seed)
     except ValueError:
         # Retiring questions is refused while a round needs them; this is the last guard.
         raise Conflict(
             _l("This round cannot start right now. Please tell the organisers."),
             code="round_unfillable",
         ) from None
-    attempt = Attempt(
-        round_id=round_.id,
-        student_id=student.id,
-        number=used + 1,
-        seed=seed,
-        status=AttemptStatus.IN_PROGRESS.value,
-        started_at=moment,
-        deadline=min(moment + timedelta(seconds=round_.time_limit_seconds), round_.closes_at),
-        max_score=sum(item.version.points for item in items),
-        items=items,
+    attempt_id = session.execute(
+        insert(Attempt)
+        .values(
+            round_id=round_.id,
+            student_id=student.id,
+            number=number,
+            status=AttemptStatus.IN_PROGRESS.value,
+            seed=seed,
+            max_score=sum(question.version.points for question in drawn),
+            last_position=1,
+            **times,
+        )
+        .returning(Attempt.id)
+    ).scalar_one()
+    session.execute(insert(AttemptItem), _item_rows(attempt_id, drawn))
+    return int(attempt_id)
+
+
+def _item_rows(attempt_id: int, drawn: list[DrawnQuestion]) -> list[dict[str, Any]]:
+    return [
+        {
+            "attempt_id": attempt_id,
+            "position": question.position,
+            "question_version_id": question.version.id,
+            "option_order": question.option_order,
+            "choices": [],
+        }
+        for question in drawn
+    ]
+
+
+def sheet(session: Session, attempt_id: int, person: Person) -> Sheet:
+    """The attempt, for its student or an organiser (NotFound for anyone else).
+
+    An attempt past its last save instant is finalized on the way (lazily).
+    """
+    row = session.execute(select(*_SHEET_COLUMNS).where(Attempt.id == attempt_id)).first()
+    if row is None or not (row.student_id == person.id or person.has_role(Role.ORGANISER)):
+        raise NotFound(_l("This attempt does not exist."), code="not_found")
+    if row.status == AttemptStatus.IN_PROGRESS.value and now() > row.save_until:
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        finalize_if_expired(session, attempt, _round_of(session, attempt))
+        row = session.execute(select(*_SHEET_COLUMNS).where(Attempt.id == attempt_id)).one()
+    items = session.execute(
+        select(
+            AttemptItem.position,
+            AttemptItem.question_version_id,
+            AttemptItem.option_order,
+            AttemptItem.choices,
+            AttemptItem.saved_at,
+            AttemptItem.score_units,
+        )
+        .where(AttemptItem.attempt_id == attempt_id)
+        .order_by(AttemptItem.position)
+    ).all()
+    views = cache.versions(session, [item.question_version_id for item in items])
+    return Sheet(
+        *row,
+        items=[
+            SheetItem(
+                item.position,
+                views[item.question_version_id],
+                list(item.option_order),
+                list(item.choices or []),
+                item.saved_at,
+                item.score_units,
+            )
+            for item in items
+        ],
     )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
-        # Another request of the same student won the race: use its attempt.
-        winner = in_progress(session, round_, student)
-        if winner is None:
-            raise Conflict(
-                _l("You have no attempts left in this round."), code="no_attempts_left"
-            ) from None
-        return winner, False
-    return attempt, True
 
 
-def get_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
-    """The attempt, for its student or an organiser (404 for anyone else); expired ones
-    are finalized on the way (lazily)."""
+def get_attempt(session: Session, attempt_id: int, user: Person) -> Attempt:
+    """The attempt as a model, for its student or an organiser (404 for anyone else);
+    expired ones are finalized on the way (lazily)."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or not (attempt.student_id == user.id or user.has_role(Role.ORGANISER)):
         raise NotFound(_l("This attempt does not exist."), code="not_found")
@@ -176,72 +357,120 @@ def get_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
-def late_limit(attempt: Attempt, round_: Round) -> datetime:
+def late_limit(attempt: Attempt | Sheet) -> datetime:
     """The last instant a save counts: deadline + grace."""
-    return attempt.deadline + timedelta(seconds=round_.grace_seconds)
+    return attempt.save_until
 
 
-def remaining_seconds(attempt: Attempt, moment: datetime | None = None) -> int:
-    """Whole seconds left before the deadline (never negative)."""
-    left = (attempt.deadline - (moment or now())).total_seconds()
+def remaining_seconds(deadline: datetime, moment: datetime | None = None) -> int:
+    """Whole seconds left before ``deadline`` (never negative)."""
+    left = (deadline - (moment or now())).total_seconds()
     return max(0, math.ceil(left))
 
 
 def save_answer(
-    session: Session, attempt_id: int, student: User, position: int, choices: list[str]
-) -> tuple[AttemptItem, Attempt]:
+    session: Session, attempt_id: int, student: Person, position: int, choices: list[str]
+) -> tuple[datetime, datetime]:
     """Store the answer at ``position`` (the last save counts; ``[]`` clears it).
 
-    Raises NotFound (not the student's attempt, no such position), Conflict
-    (finalized, or past deadline + grace: nothing stored) or InvalidInput
-    (an option the item does not have).
+    Returns when it was saved and the attempt's deadline. Raises NotFound (not
+    the student's attempt, no such position), Conflict (finalized, or past
+    deadline + grace) or InvalidInput (an option the item does not have, or
+    several for a single-answer question); nothing is stored then.
     """
     moment = now()
-    # The row lock makes a finalization that races this save wait for it.
-    attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+    unique = list(dict.fromkeys(choices))
+    if len(unique) > MAX_CHOICES or not all(OPTION_ID.match(c) for c in unique):
+        raise InvalidInput({"choices": _l("This question has no such option.")})
+    # Shared lock: saves of one attempt go on side by side; finalizing waits for them.
+    open_attempt = (
+        select(Attempt.id)
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.student_id == student.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS.value,
+            Attempt.save_until >= moment,
+        )
+        .with_for_update(read=True)
+    )
+    rules = [
+        AttemptItem.attempt_id == attempt_id,
+        AttemptItem.position == position,
+        exists(open_attempt),
+        # Each choice is one of the item's options (an id never holds a quote).
+        *(
+            cast(AttemptItem.option_order, String).contains(f'"{c}"', autoescape=True)
+            for c in unique
+        ),
+    ]
+    if len(unique) > 1:
+        rules.append(
+            exists().where(
+                QuestionVersion.id == AttemptItem.question_version_id,
+                QuestionVersion.kind == "multiple",
+            )
+        )
+    deadline = session.execute(
+        update(AttemptItem)
+        .where(*rules)
+        .values(choices=unique, saved_at=moment)
+        .returning(select(Attempt.deadline).where(Attempt.id == attempt_id).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if deadline is None:
+        _refuse_save(session, attempt_id, student, position, unique, moment)
+    return moment, deadline
+
+
+def _refuse_save(
+    session: Session,
+    attempt_id: int,
+    student: Person,
+    position: int,
+    choices: list[str],
+    moment: datetime,
+) -> None:
+    """Say why a guarded save stored nothing (raises)."""
+    attempt = session.execute(
+        select(Attempt.student_id, Attempt.status, Attempt.save_until).where(
+            Attempt.id == attempt_id
+        )
+    ).first()
     if attempt is None or attempt.student_id != student.id:
         raise NotFound(_l("This attempt does not exist."))
-    round_ = _round_of(session, attempt)
     if attempt.status != AttemptStatus.IN_PROGRESS.value:
         raise Conflict(
             _l("This attempt is already finished: answers can no longer change."),
             code="attempt_finalized",
         )
-    if moment > late_limit(attempt, round_):
+    if moment > attempt.save_until:
         raise Conflict(
             _l("The time is up: this answer arrived too late and was not saved."),
             code="deadline_passed",
         )
-    item = session.scalar(
-        select(AttemptItem).where(
-            AttemptItem.attempt_id == attempt.id, AttemptItem.position == position
+    item = session.execute(
+        select(AttemptItem.option_order, AttemptItem.question_version_id).where(
+            AttemptItem.attempt_id == attempt_id, AttemptItem.position == position
         )
-    )
+    ).first()
     if item is None:
         raise NotFound(_l("This question is not part of the attempt."))
-    unique = list(dict.fromkeys(choices))
-    if any(choice not in item.option_order for choice in unique):
+    if any(choice not in item.option_order for choice in choices):
         raise InvalidInput({"choices": _l("This question has no such option.")})
-    if item.version.kind != "multiple" and len(unique) > 1:
-        raise InvalidInput({"choices": _l("This question takes a single answer.")})
-    item.choices = unique
-    item.saved_at = moment
-    attempt.last_position = position
-    session.flush()
-    return item, attempt
+    raise InvalidInput({"choices": _l("This question takes a single answer.")})
 
 
 def finalize_if_expired(session: Session, attempt: Attempt, round_: Round) -> bool:
     """Finalize an unsubmitted attempt past deadline + grace; True if it is final now."""
     if attempt.status != AttemptStatus.IN_PROGRESS.value:
         return True
-    if now() <= late_limit(attempt, round_):
+    if now() <= late_limit(attempt):
         return False
     finalize(session, attempt, round_, AttemptStatus.EXPIRED, submitted_at=None)
     return True
 
 
-def submit(session: Session, attempt_id: int, student: User, prediction: int | None) -> Attempt:
+def submit(session: Session, attempt_id: int, student: Person, prediction: int | None) -> Attempt:
     """Finalize the attempt as submitted (idempotent: a second submit changes nothing).
 
     Past deadline + grace it is finalized as expired instead, with the answers
@@ -296,27 +525,32 @@ def finalize(
     ).rowcount
     if won:
         # Read the answers after winning: a racing save has committed or been refused.
-        items = session.scalars(
-            select(AttemptItem)
-            .where(AttemptItem.attempt_id == attempt.id)
-            .execution_options(populate_existing=True)
+        items = session.execute(
+            select(AttemptItem.id, AttemptItem.question_version_id, AttemptItem.choices).where(
+                AttemptItem.attempt_id == attempt.id
+            )
         ).all()
-        total = 0
+        views = cache.versions(session, [item.question_version_id for item in items])
+        scores = []
         for item in items:
-            item.score_units = item_units(
-                item.version.kind,
-                item.version.points,
-                item.version.correct_ids(),
-                item.choices,
+            view = views[item.question_version_id]
+            units = item_units(
+                view.kind,
+                view.points,
+                view.correct_ids(),
+                item.choices or [],
                 round_.multiple_choice_policy,
             )
-            total += item.score_units
+            scores.append({"id": item.id, "score_units": units})
+        if scores:
+            # One executemany UPDATE by primary key.
+            session.execute(update(AttemptItem), scores)
         end = min(submitted_at or attempt.deadline, attempt.deadline)
         session.execute(
             update(Attempt)
             .where(Attempt.id == attempt.id)
             .values(
-                score_units=total,
+                score_units=sum(score["score_units"] for score in scores),
                 duration_ms=int((end - attempt.started_at) / timedelta(milliseconds=1)),
             )
             .execution_options(synchronize_session=False)
@@ -351,18 +585,7 @@ def close_expired(session: Session, attempt_id: int) -> bool:
     return finalize_if_expired(session, attempt, _round_of(session, attempt))
 
 
-def question_keys(session: Session, attempt: Attempt) -> dict[int, str]:
-    """The bank id of each item's question, by version id, in one query."""
-    ids = [item.question_version_id for item in attempt.items]
-    rows = session.execute(
-        select(QuestionVersion.id, Question.key)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .where(QuestionVersion.id.in_(ids))
-    )
-    return {version_id: key for version_id, key in rows}
-
-
-def review_allowed(attempt: Attempt, round_: Round, moment: datetime | None = None) -> bool:
+def review_allowed(attempt: Attempt | Sheet, round_: Round, moment: datetime | None = None) -> bool:
     """Whether the student may now see correct answers and explanations."""
     if attempt.status == AttemptStatus.IN_PROGRESS.value or round_.review == Review.NEVER.value:
         return False

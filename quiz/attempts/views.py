@@ -17,7 +17,7 @@ from quiz.accounts.models import Role
 from quiz.attempts import services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import display
-from quiz.attempts.services import MAX_PREDICTION
+from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.db import get_session, writes_on_get
 from quiz.errors import Conflict, ServiceError
 from quiz.rounds.services import get_round, list_rounds, status_now
@@ -60,17 +60,17 @@ def start(round_id: int) -> Any:
     session = get_session()
     round_ = get_round(session, round_id)
     try:
-        attempt, _created = services.start(session, round_, current_user)
+        started = services.start(session, round_, current_user)
     except Conflict as error:
         flash(str(error.message), "error")
         return redirect(url_for("contest.round_page", round_id=round_id))
-    return redirect(url_for("contest.attempt_page", attempt_id=attempt.id))
+    return redirect(url_for("contest.attempt_page", attempt_id=started.attempt_id))
 
 
-def own_attempt(attempt_id: int) -> Attempt:
+def own_attempt(attempt_id: int) -> Sheet:
     if not current_user.is_authenticated:
         abort(401)
-    return services.get_attempt(get_session(), attempt_id, current_user)
+    return services.sheet(get_session(), attempt_id, current_user)
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -81,7 +81,7 @@ def attempt_page(attempt_id: int) -> Any:
     if attempt.status != "in_progress":
         return redirect(url_for("contest.result", attempt_id=attempt.id))
     count = len(attempt.items)
-    position = request.args.get("q", attempt.last_position, type=int) or 1
+    position = request.args.get("q", attempt.resume_position, type=int) or 1
     position = min(max(position, 1), count)
     round_ = get_round(get_session(), attempt.round_id)
     return render_template(
@@ -89,7 +89,7 @@ def attempt_page(attempt_id: int) -> Any:
         attempt=attempt,
         round=round_,
         position=position,
-        remaining=services.remaining_seconds(attempt),
+        remaining=services.remaining_seconds(attempt.deadline),
     )
 
 
@@ -127,7 +127,7 @@ def confirm(attempt_id: int) -> Any:
         attempt=attempt,
         round=round_,
         unanswered=unanswered,
-        remaining=services.remaining_seconds(attempt),
+        remaining=services.remaining_seconds(attempt.deadline),
     )
 
 

@@ -25,7 +25,7 @@ from quiz.bank.schema import (
 )
 from quiz.bank.validate import validate
 from quiz.errors import Conflict, InvalidInput, NotFound
-from quiz.rounds.services import check_rounds_still_fillable
+from quiz.rounds.services import bank_changed
 from quiz.text import fold
 
 
@@ -154,7 +154,8 @@ def import_bank(
                 question.status = Status.RETIRED.value
                 summary.retired.append(question.key)
     session.flush()
-    _still_drawable(session)
+    if summary.created or summary.new_versions or summary.retired:
+        _still_drawable(session)
     record(
         session,
         actor_id,
@@ -227,7 +228,8 @@ def save_question(
         raise BankInvalid(errors)
     outcome = _upsert_question(session, topic, data, actor_id)
     session.flush()
-    _still_drawable(session)
+    if outcome != "unchanged":
+        _still_drawable(session)
     question = get_question(session, data.id)
     assert question is not None
     if outcome != "unchanged":
@@ -246,9 +248,10 @@ def _problem(data: QuestionData, message: Any) -> Problem:
 
 
 def _still_drawable(session: Session) -> None:
-    """BankInvalid if the change leaves a round that is not closed without enough questions."""
+    """BankInvalid if the change leaves a round that is not closed without enough questions;
+    otherwise the rounds' sets drawn ahead are drawn again from the changed bank."""
     try:
-        check_rounds_still_fillable(session)
+        bank_changed(session)
     except InvalidInput as error:
         raise BankInvalid([Problem("bank", 0, "", error.message)]) from None
 
@@ -266,7 +269,7 @@ def set_status(session: Session, key: str, status: Status, *, actor_id: int | No
         question.status = status.value
         session.flush()
         try:
-            check_rounds_still_fillable(session)
+            bank_changed(session)
         except InvalidInput as error:
             raise Conflict(error.message, code="round_needs_question") from None
         record(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
+from quiz.accounts.principal import Person
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.audit.services import record
 from quiz.errors import Forbidden, InvalidInput, NotFound
@@ -28,7 +29,7 @@ from quiz.universities.models import University
 VERIFICATION = ("pending", "confirmed", "rejected")
 
 
-def university_for(session: Session, user: User, code: str | None = None) -> University:
+def university_for(session: Session, user: Person, code: str | None = None) -> University:
     """The university a user may watch: a coordinator's own, or any one for organisers.
 
     Raises Forbidden for students and for another university's coordinator.
@@ -38,11 +39,12 @@ def university_for(session: Session, user: User, code: str | None = None) -> Uni
         if university is None:
             raise NotFound(_l("Unknown university."))
         return university
-    if not user.has_role(Role.COORDINATOR) or user.university is None:
+    own = session.get(University, user.university_id) if user.university_id else None
+    if not user.has_role(Role.COORDINATOR) or own is None:
         raise Forbidden(_l("You are not allowed to open this page."))
-    if code is not None and code != user.university.code:
+    if code is not None and code != own.code:
         raise Forbidden(_l("You are not allowed to open this page."))
-    return user.university
+    return own
 
 
 @dataclass
@@ -114,7 +116,7 @@ def participation_by_day(session: Session, university: University) -> list[tuple
     return sorted(days.items())
 
 
-def set_verification(session: Session, coordinator: User, student_id: int, decision: str) -> User:
+def set_verification(session: Session, coordinator: Person, student_id: int, decision: str) -> User:
     """Confirm or reject a student's claim to belong to the coordinator's university."""
     if decision not in ("confirmed", "rejected"):
         raise InvalidInput({"decision": _l("Choose confirm or reject.")})

@@ -43,7 +43,8 @@ def set_language() -> Any:
     if locale in LOCALES:
         response.set_cookie(COOKIE, locale, max_age=ONE_YEAR, samesite="Lax", httponly=True)
         if current_user.is_authenticated:
-            accounts.set_locale(get_session(), current_user, locale)
+            session = get_session()
+            accounts.set_locale(session, accounts.user_of(session, current_user), locale)
     return response
 
 

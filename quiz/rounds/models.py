@@ -77,6 +77,13 @@ class Round(Base):
     prediction_value: Mapped[int | None]
     #: When organisers published the results: public boards stop being frozen.
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the first student started: from then on only the title and a later
+    #: closing time may change.
+    first_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Moves on whenever what a draw depends on changes (the round's settings, the
+    #: bank's active questions and versions): papers drawn ahead at an older
+    #: revision are never used, and are drawn again.
+    paper_revision: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

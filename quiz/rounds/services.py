@@ -1,27 +1,34 @@
-"""Round rules: creating and changing rounds, checking blueprints against the bank.
+"""Round rules: creating and changing rounds, checking blueprints against the bank,
+drawing a question set from a blueprint.
 
 A blueprint the bank cannot fill is refused when the round is saved, naming
-the line, so that a student never meets that error. Once a round has an
-attempt, only its title may change and its closing time may move later.
+the line, so that a student never meets that error. Once a student has
+started, only the title may change and the closing time may move later.
+Every change of a round, and every change of the bank's active questions,
+moves the round's paper revision on: question sets drawn ahead for it
+(``quiz.attempts.papers``) are then drawn again.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from quiz.attempts.drawing import unfillable_line
-from quiz.attempts.models import Attempt
 from quiz.audit.services import record
+from quiz.bank import cache
+from quiz.bank.cache import VersionView
 from quiz.bank.models import Question, Status, Topic
 from quiz.bank.schema import DIFFICULTIES
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput, NotFound
+from quiz.rounds import drawing
+from quiz.rounds.drawing import unfillable_line
 from quiz.rounds.models import AttemptPolicy, MultipleChoicePolicy, Review, Round
 
 
@@ -54,14 +61,75 @@ class RoundData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def active_keys(session: Session, line: BlueprintLine) -> list[str]:
-    """Keys of the active questions matching a blueprint line, in a stable order."""
-    statement = select(Question.key).where(Question.status == Status.ACTIVE.value)
+def _matching(line: BlueprintLine) -> Any:
+    statement = select(Question.key, Question.current_version_id).where(
+        Question.status == Status.ACTIVE.value
+    )
     if line.topic:
         statement = statement.join(Topic).where(Topic.slug == line.topic)
     if line.difficulty:
         statement = statement.where(Question.difficulty == line.difficulty)
-    return list(session.scalars(statement.order_by(Question.key)))
+    return statement.order_by(Question.key)
+
+
+def active_keys(session: Session, line: BlueprintLine) -> list[str]:
+    """Keys of the active questions matching a blueprint line, in a stable order."""
+    return [key for key, _version in session.execute(_matching(line))]
+
+
+def lines_of(round_: Round) -> list[BlueprintLine]:
+    return [
+        BlueprintLine(int(x["count"]), x.get("topic"), x.get("difficulty"))
+        for x in round_.blueprint
+    ]
+
+
+@dataclass
+class Pool:
+    """What a round's draws choose from: per blueprint line, the matching active
+    questions (keys in a stable order) and how many to take; each key's current version."""
+
+    lines: list[tuple[list[str], int]]
+    versions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    """One question of a drawn set: its position, the pinned version, the shown order."""
+
+    position: int
+    version: VersionView
+    option_order: list[str]
+
+
+def blueprint_pool(session: Session, round_: Round) -> Pool:
+    """The round's pool, read once for any number of draws (one query per line)."""
+    lines: list[tuple[list[str], int]] = []
+    versions: dict[str, int] = {}
+    for line in lines_of(round_):
+        rows = session.execute(_matching(line)).all()
+        lines.append(([key for key, _v in rows], line.count))
+        versions.update({key: version for key, version in rows if version is not None})
+    return Pool(lines, versions)
+
+
+def draw_questions(session: Session, pool: Pool, seed: int) -> list[DrawnQuestion]:
+    """A question set drawn from ``pool`` (contest-rules.md, Drawing), reproducible from ``seed``.
+
+    Raises ValueError when the pool cannot fill the blueprint (a round's
+    blueprint is checked when it is saved and whenever the bank changes).
+    """
+    rng = random.Random(seed)
+    keys = drawing.draw(pool.lines, rng)
+    rng.shuffle(keys)
+    views = cache.versions(session, [pool.versions[key] for key in keys])
+    drawn = []
+    for position, key in enumerate(keys, start=1):
+        view = views[pool.versions[key]]
+        order = view.option_ids()
+        rng.shuffle(order)
+        drawn.append(DrawnQuestion(position, view, order))
+    return drawn
 
 
 def blueprint_availability(session: Session, lines: list[BlueprintLine]) -> list[int]:
@@ -111,20 +179,18 @@ def check_blueprint(session: Session, lines: list[BlueprintLine]) -> None:
         )
 
 
-def check_rounds_still_fillable(session: Session) -> None:
-    """Raise InvalidInput if a round not yet closed can no longer be drawn from the bank.
+def bank_changed(session: Session) -> None:
+    """The bank's active questions or current versions changed (import, edit, retire).
 
-    Called after the bank changes (retire, import): a student must never meet
-    a round that cannot start.
+    Raises InvalidInput if a round not yet closed can no longer be drawn from
+    the bank: a student must never meet a round that cannot start. Otherwise
+    every such round's paper revision moves on, so that sets drawn ahead from
+    the old bank are drawn again.
     """
     moment = now()
     for round_ in session.scalars(select(Round).where(Round.closes_at > moment)):
-        lines = [
-            BlueprintLine(int(x["count"]), x.get("topic"), x.get("difficulty"))
-            for x in round_.blueprint
-        ]
         try:
-            check_blueprint(session, lines)
+            check_blueprint(session, lines_of(round_))
         except InvalidInput as error:
             raise InvalidInput(
                 {
@@ -135,6 +201,12 @@ def check_rounds_still_fillable(session: Session) -> None:
                     )
                 }
             ) from None
+    session.execute(
+        update(Round)
+        .where(Round.closes_at > moment)
+        .values(paper_revision=Round.paper_revision + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _check_values(data: RoundData) -> None:
@@ -191,16 +263,22 @@ def create_round(session: Session, data: RoundData, *, actor_id: int | None) -> 
     return round_
 
 
-def has_attempts(session: Session, round_: Round) -> bool:
-    return bool(session.scalar(select(exists().where(Attempt.round_id == round_.id))))
+def has_started(round_: Round) -> bool:
+    """Whether a student has started the round (its settings are then fixed)."""
+    return round_.first_started_at is not None
 
 
 def update_round(
     session: Session, round_: Round, data: RoundData, *, actor_id: int | None
 ) -> Round:
-    """Change a round; once it has an attempt, only the title and a later closing time."""
+    """Change a round; once a student has started, only the title and a later closing time.
+
+    The round's row is locked first, so that the check and the change see the
+    same state; its papers drawn ahead are drawn again.
+    """
     _check_values(data)
-    if has_attempts(session, round_):
+    session.refresh(round_, with_for_update=True)
+    if has_started(round_):
         changed = _changed_fields(round_, data) - {"title", "closes_at"}
         if changed:
             raise Conflict(
@@ -223,6 +301,7 @@ def update_round(
         check_blueprint(session, data.blueprint)
     before = _changed_fields(round_, data)
     _apply(round_, data)
+    round_.paper_revision += 1
     session.flush()
     record(session, actor_id, "rounds.update", f"round:{round_.id}", changed=sorted(before))
     return round_
@@ -279,10 +358,7 @@ def round_data_of(round_: Round) -> RoundData:
         opens_at=round_.opens_at,
         closes_at=round_.closes_at,
         time_limit_seconds=round_.time_limit_seconds,
-        blueprint=[
-            BlueprintLine(int(x["count"]), x.get("topic"), x.get("difficulty"))
-            for x in round_.blueprint
-        ],
+        blueprint=lines_of(round_),
         grace_seconds=round_.grace_seconds,
         max_attempts=round_.max_attempts,
         attempt_policy=round_.attempt_policy,

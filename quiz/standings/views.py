@@ -18,7 +18,7 @@ from quiz.accounts.models import Role
 from quiz.charts import bar_chart
 from quiz.db import get_session
 from quiz.rounds.services import get_round, list_rounds
-from quiz.standings import boards
+from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff, top_n
 from quiz.universities.models import University
@@ -81,11 +81,11 @@ def students() -> Any:
 def universities() -> Any:
     session = get_session()
     method = request.args.get("method", "top_n_mean")
-    if method not in boards.METHODS:
+    if method not in university_boards.METHODS:
         abort(404)
     round_ = chosen_round()
     page = page_number()
-    entries, total = boards.university_board(
+    entries, total = university_boards.university_board(
         session,
         method,
         round_.id if round_ else None,
@@ -100,12 +100,12 @@ def universities() -> Any:
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         method=method,
-        methods=boards.METHODS,
+        methods=university_boards.METHODS,
         round=round_,
         rounds=list_rounds(session),
         n=top_n(),
-        minimum=boards.min_participants(),
-        value_text=boards.value_text,
+        minimum=university_boards.min_participants(),
+        value_text=university_boards.value_text,
     )
 
 
@@ -120,7 +120,7 @@ def university(code: str) -> Any:
     rounds = list_rounds(session)
     ranks = []
     for round_ in [*rounds, None]:
-        entries, _total = boards.university_board(
+        entries, _total = university_boards.university_board(
             session, "top_n_mean", round_.id if round_ else None, limit=10_000, view=chosen
         )
         entry = next((e for e in entries if e.university_id == found.id), None)
@@ -147,5 +147,5 @@ def university(code: str) -> Any:
         ranks=ranks,
         best=best,
         chart=chart,
-        value_text=boards.value_text,
+        value_text=university_boards.value_text,
     )

@@ -9,14 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from quiz.attempts import drawing
 from quiz.attempts.models import Attempt, AttemptItem
 from quiz.attempts.scoring import SCORE_UNIT, item_units
-from quiz.attempts.services import draw_items
 from quiz.bank.models import Question
 from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
-from quiz.rounds.services import BlueprintLine
+from quiz.rounds import drawing
+from quiz.rounds.services import BlueprintLine, blueprint_pool, draw_questions
 
 
 def start(client, round_):
@@ -47,8 +46,8 @@ def test_a_seed_reproduces_the_draw_and_the_shuffles(student_client, make_round,
     round_ = make_round()
     attempt = start(student_client, round_)
     stored = db_session.get(Attempt, attempt["id"])
-    again = draw_items(db_session, round_, stored.seed)
-    assert [i.question_version_id for i in again] == [i.question_version_id for i in stored.items]
+    again = draw_questions(db_session, blueprint_pool(db_session, round_), stored.seed)
+    assert [i.version.id for i in again] == [i.question_version_id for i in stored.items]
     assert [i.option_order for i in again] == [i.option_order for i in stored.items]
 
 

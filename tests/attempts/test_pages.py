@@ -13,7 +13,6 @@ from quiz.clock import now
 from quiz.rounds.models import Round
 from tests.conftest import log_in
 
-
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

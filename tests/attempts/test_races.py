@@ -133,7 +133,7 @@ def test_twenty_racing_starts_give_one_attempt(app, committed):
     round_id, student_id = setup_round(committed)
 
     def start(session, round_, student, _index):
-        return services.start(session, round_, student)[0].id
+        return services.start(session, round_, student).attempt_id
 
     results = race(app, committed, round_id, student_id, start)
     assert not failures(results), results
@@ -144,9 +144,9 @@ def test_twenty_racing_starts_give_one_attempt(app, committed):
 
 def start_one(app, factory, round_id: int, student_id: int) -> Attempt:
     with app.app_context(), factory() as session:
-        attempt = services.start(
-            session, session.get(Round, round_id), session.get(User, student_id)
-        )[0]
+        student = session.get(User, student_id)
+        started = services.start(session, session.get(Round, round_id), student)
+        attempt = services.sheet(session, started.attempt_id, student)
         session.commit()
         return attempt
 
@@ -168,9 +168,9 @@ def test_racing_starts_cannot_exceed_max_attempts(app, committed):
     round_id, student_id = setup_round(committed, max_attempts=3)
 
     def start_and_submit(session, round_, student, _index):
-        attempt, _ = services.start(session, round_, student)
-        services.submit(session, attempt.id, student, None)
-        return attempt.number
+        started = services.start(session, round_, student)
+        services.submit(session, started.attempt_id, student, None)
+        return started.number
 
     for _ in range(3):
         race(app, committed, round_id, student_id, start_and_submit)

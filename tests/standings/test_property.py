@@ -17,14 +17,14 @@ from sqlalchemy import select
 from quiz.accounts.models import Role, User
 from quiz.attempts.models import Attempt
 from quiz.rounds.models import Round
-from quiz.standings import boards, services
+from quiz.standings import boards, services, university_boards
 from quiz.standings.models import OverallStanding, RoundStanding, ScoreLevel
 from quiz.standings.rebuild import rebuild
 from quiz.universities.models import University
 from tests.standings import reference as ref
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-METHODS = boards.METHODS
+METHODS = university_boards.METHODS
 
 attempt_strategy = st.fixed_dictionaries(
     {
@@ -114,6 +114,7 @@ def run_contest(session, contest):
             status="expired" if spec["expired"] else "submitted",
             started_at=ended - timedelta(milliseconds=spec["duration"]),
             deadline=ended,
+            save_until=ended,
             submitted_at=None if spec["expired"] else ended,
             finalized_at=ended,
             score_units=spec["score"],
@@ -152,7 +153,7 @@ def snapshot(session, students, rounds):
         for student in students:
             assert boards.round_position(session, round_.id, student.id) == rank_of.get(student.id)
         for method in METHODS:
-            entries, _ = boards.university_board(session, method, round_.id, limit=500)
+            entries, _ = university_boards.university_board(session, method, round_.id, limit=500)
             result[(method, round_.id)] = [(e.rank, e.university_id) for e in entries]
     entries, total = boards.overall_board(session, limit=500)
     board = [(e.rank, e.student_id) for e in entries]
@@ -168,7 +169,7 @@ def snapshot(session, students, rounds):
     for student in students:
         assert boards.overall_position(session, student.id) == rank_of.get(student.id)
     for method in METHODS:
-        entries, _ = boards.university_board(session, method, None, limit=500)
+        entries, _ = university_boards.university_board(session, method, None, limit=500)
         result[(method, None)] = [(e.rank, e.university_id) for e in entries]
     return result
 
@@ -208,7 +209,7 @@ def expected(universities, students, rounds, made):
     ]
     university_of = {s.id: s.university_id for s in students}
     names = {u.id: u.name_vi for u in universities}
-    n, minimum = services.top_n(), boards.min_participants()
+    n, minimum = services.top_n(), university_boards.min_participants()
     result = {}
     for round_ in plain_rounds:
         result[("round", round_.id)] = ref.round_board(attempts, round_)

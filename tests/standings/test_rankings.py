@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from quiz.attempts.models import Attempt
-from quiz.standings import boards, services
+from quiz.standings import boards, services, university_boards
 from tests.standings.test_property import T0, build
 
 
@@ -45,6 +45,7 @@ def finish(
         status="expired" if expired else "submitted",
         started_at=ended - timedelta(milliseconds=duration),
         deadline=ended,
+        save_until=ended,
         submitted_at=None if expired else ended,
         finalized_at=ended,
         score_units=score,
@@ -133,8 +134,8 @@ def test_overall_orders_by_total_then_summed_duration(db_session, contest):
 def test_university_without_participants_is_unranked_after_the_ranked(db_session, contest):
     universities, (a,), (r,) = contest([0], [("best", False, None)], universities=3)
     finish(db_session, r, a, 840)
-    for method in boards.METHODS:
-        entries, total = boards.university_board(db_session, method, r.id)
+    for method in university_boards.METHODS:
+        entries, total = university_boards.university_board(db_session, method, r.id)
         ranks = [e.rank for e in entries]
         assert total == 3
         if method == "mean":  # one participant is below the minimum of 10
@@ -151,17 +152,17 @@ def test_mean_ranks_only_universities_with_enough_participants(app, db_session, 
         finish(db_session, r, a, 840)
         finish(db_session, r, b, 840)
         finish(db_session, r, c, 2520)
-        entries, _ = boards.university_board(db_session, "mean", r.id)
+        entries, _ = university_boards.university_board(db_session, "mean", r.id)
         assert [(e.rank, e.participants) for e in entries] == [(1, 2), (None, 1)]
-        assert boards.value_text(entries[0].value) == "1.00"
+        assert university_boards.value_text(entries[0].value) == "1.00"
     app.config["MIN_PARTICIPANTS"] = 10
 
 
 def test_top_n_mean_counts_missing_students_as_zero(app, db_session, contest):
     _, (a,), (r,) = contest([0], [("best", False, None)])
     finish(db_session, r, a, 2520)
-    entries, _ = boards.university_board(db_session, "top_n_mean", r.id)
-    assert boards.value_text(entries[0].value) == "0.10"  # 3 points / 30
+    entries, _ = university_boards.university_board(db_session, "top_n_mean", r.id)
+    assert university_boards.value_text(entries[0].value) == "0.10"  # 3 points / 30
 
 
 def count_queries(db_session, read):
@@ -197,8 +198,8 @@ def readers(db_session, round_, student):
         lambda: boards.round_board(db_session, round_.id, limit=5, offset=3),
         lambda: boards.overall_board(db_session, limit=5),
         lambda: boards.round_position(db_session, round_.id, student.id),
-        lambda: boards.university_board(db_session, "top_n_mean", round_.id),
-        lambda: boards.university_board(db_session, "mean", None),
+        lambda: university_boards.university_board(db_session, "top_n_mean", round_.id),
+        lambda: university_boards.university_board(db_session, "mean", None),
     ]
 
 
@@ -210,14 +211,14 @@ def test_the_rebuild_command_agrees_with_the_kept_standings(runner, db_session, 
     before = (
         boards.round_board(db_session, r1.id)[0],
         boards.overall_board(db_session)[0],
-        boards.university_board(db_session, "total")[0],
+        university_boards.university_board(db_session, "total")[0],
     )
     result = runner.invoke(["leaderboard", "rebuild"])
     assert result.exit_code == 0 and "8 round standing" in result.output
     after = (
         boards.round_board(db_session, r1.id)[0],
         boards.overall_board(db_session)[0],
-        boards.university_board(db_session, "total")[0],
+        university_boards.university_board(db_session, "total")[0],
     )
     assert before == after
 
@@ -226,5 +227,5 @@ def test_university_order_stays_exact_where_floats_cannot_tell_values_apart():
     # 1 and 1 + 1e-17 are the same float: the exact check must put the larger first.
     tiny_more = Fraction(10**17 + 1, 10**17)
     scored = [(Fraction(1), "A", "a", 1), (tiny_more, "B", "b", 2), (Fraction(1), "C", "c", 3)]
-    boards._sort_exactly(scored)
+    university_boards._sort_exactly(scored)
     assert [item[3] for item in scored] == [2, 1, 3]

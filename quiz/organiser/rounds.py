@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
-from quiz.attempts.services import draw_items
 from quiz.bank.services import topics
 from quiz.db import get_session
 from quiz.errors import InvalidInput, ServiceError
@@ -115,7 +114,9 @@ def detail(round_id: int) -> Any:
     session = get_session()
     round_ = services.get_round(session, round_id)
     try:
-        sample = draw_items(session, round_, secrets.randbits(31))
+        sample = services.draw_questions(
+            session, services.blueprint_pool(session, round_), secrets.randbits(31)
+        )
     except (ValueError, InvalidInput):
         sample = []
     return render_template(
@@ -123,7 +124,7 @@ def detail(round_id: int) -> Any:
         round=round_,
         sample=sample,
         status=services.status_now(round_),
-        started=services.has_attempts(session, round_),
+        started=services.has_started(round_),
         full_marks=standings.full_marks_count(session, round_),
     )
 

@@ -1,0 +1,179 @@
+"""Papers: question sets drawn ahead, so that a synchronized start costs almost nothing.
+
+Before a round opens (and while it is open, for students who have none yet),
+``quiz papers prepare`` — run every minute with ``quiz attempts close-expired``
+— draws one :class:`~quiz.attempts.models.Paper` for every active student who
+still has an attempt left: the same draw as a start makes (contest-rules.md,
+Drawing: uniform per blueprint line, seeded, reproducible from the seed the
+paper and then the attempt keep). At the start instant the student's paper
+becomes the attempt (:func:`quiz.attempts.services.start`).
+
+A paper is not an attempt: it uses no attempt, appears on no page, board or
+count, and nobody sees its questions before the start. It is only used at the
+round's current paper revision: editing the round or the bank moves the
+revision on (``quiz.rounds.services``), and the next preparation removes the
+stale papers and draws new ones; until then starts draw their own set. A
+student without a paper (registered after the preparation) starts normally.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from quiz.accounts.models import Role, User
+from quiz.attempts.models import Attempt, Paper, PaperItem
+from quiz.clock import now
+from quiz.rounds.models import Round
+from quiz.rounds.services import blueprint_pool, draw_questions
+
+#: Rounds opening within this time get their papers (Moodle pre-creates an hour ahead).
+DEFAULT_AHEAD = timedelta(hours=2)
+#: Students drawn per transaction: each batch commits, so starts use papers as they land.
+BATCH = 1000
+
+
+@dataclass
+class Preparation:
+    """What one preparation did for one round."""
+
+    round_id: int
+    drawn: int = 0
+    removed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def rounds_to_prepare(session: Session, ahead: timedelta = DEFAULT_AHEAD) -> list[int]:
+    """Rounds not closed that open within ``ahead`` (or are open), soonest first."""
+    moment = now()
+    return list(
+        session.scalars(
+            select(Round.id)
+            .where(Round.closes_at > moment, Round.opens_at <= moment + ahead)
+            .order_by(Round.opens_at, Round.id)
+        )
+    )
+
+
+def remove_stale(session: Session, round_: Round) -> int:
+    """Remove the round's papers drawn at an older revision (and all of a closed round's)."""
+    stale = Paper.revision != round_.paper_revision
+    if round_.closes_at <= now():
+        stale = Paper.id.is_not(None)
+    result = session.execute(
+        delete(Paper)
+        .where(Paper.round_id == round_.id, stale)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def students_without_paper(session: Session, round_: Round, limit: int) -> list[int]:
+    """Active students who may still start ``round_`` and have no paper for it."""
+    used = (
+        select(func.count(Attempt.id))
+        .where(Attempt.round_id == round_.id, Attempt.student_id == User.id)
+        .scalar_subquery()
+    )
+    has_paper = exists().where(Paper.round_id == round_.id, Paper.student_id == User.id)
+    return list(
+        session.scalars(
+            select(User.id)
+            .where(
+                User.role == Role.STUDENT.value,
+                User.active.is_(True),
+                used < round_.max_attempts,
+                ~has_paper,
+            )
+            .order_by(User.id)
+            .limit(limit)
+        )
+    )
+
+
+def draw_papers(session: Session, round_: Round, student_ids: list[int]) -> int:
+    """Draw and store one paper for each of ``student_ids``; return how many were stored.
+
+    A paper another preparation stored meanwhile is kept (and not drawn twice).
+    """
+    if not student_ids:
+        return 0
+    pool = blueprint_pool(session, round_)
+    moment = now()
+    drawn = {}
+    for student_id in student_ids:
+        seed = secrets.randbits(31)
+        drawn[student_id] = (seed, draw_questions(session, pool, seed))
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stored = session.execute(
+        insert(Paper)
+        .on_conflict_do_nothing(index_elements=["round_id", "student_id"])
+        .returning(Paper.id, Paper.student_id),
+        [
+            {
+                "round_id": round_.id,
+                "student_id": student_id,
+                "revision": round_.paper_revision,
+                "seed": seed,
+                "max_score": sum(question.version.points for question in questions),
+                "drawn_at": moment,
+            }
+            for student_id, (seed, questions) in drawn.items()
+        ],
+    ).all()
+    items = [
+        {
+            "paper_id": paper_id,
+            "position": question.position,
+            "question_version_id": question.version.id,
+            "option_order": question.option_order,
+        }
+        for paper_id, student_id in stored
+        for question in drawn[student_id][1]
+    ]
+    if items:
+        session.execute(PaperItem.__table__.insert(), items)
+    return len(stored)
+
+
+def ready(session: Session, round_: Round) -> tuple[int, int]:
+    """(papers ready at the current revision, students who may still start the round)."""
+    papers = (
+        session.scalar(
+            select(func.count(Paper.id)).where(
+                Paper.round_id == round_.id, Paper.revision == round_.paper_revision
+            )
+        )
+        or 0
+    )
+    used = (
+        select(func.count(Attempt.id))
+        .where(Attempt.round_id == round_.id, Attempt.student_id == User.id)
+        .scalar_subquery()
+    )
+    eligible = (
+        session.scalar(
+            select(func.count(User.id)).where(
+                User.role == Role.STUDENT.value,
+                User.active.is_(True),
+                used < round_.max_attempts,
+            )
+        )
+        or 0
+    )
+    return papers, eligible
+
+
+def drawn_at(session: Session, round_: Round) -> datetime | None:
+    """When the round's current papers were last drawn (None without any)."""
+    return session.scalar(
+        select(func.max(Paper.drawn_at)).where(
+            Paper.round_id == round_.id, Paper.revision == round_.paper_revision
+        )
+    )
