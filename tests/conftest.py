@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from quiz import cli, create_app, migrate
 from quiz.accounts import principal
 from quiz.accounts.models import Role, User
+from quiz.attempts import rendering
 from quiz.accounts.passwords import hash_password
 from quiz.bank import cache as version_cache
 from quiz.bank.schema import OptionData, QuestionData, TopicData
@@ -104,6 +105,7 @@ def db_session(app: Flask) -> Iterator[Session]:
     limiter.reset()
     # Rolled-back rows leave ids that SQLite reuses: nothing kept may outlive a test.
     version_cache.clear()
+    rendering.forget()
     principal.forget_all()
     try:
         yield session

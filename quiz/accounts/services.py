@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
-from quiz.accounts.passwords import hash_password, password_problem, verify_password
+from quiz.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from quiz.accounts.principal import Person
 from quiz.accounts.tokens import revoke_all_tokens
 from quiz.audit.services import record
@@ -174,6 +179,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password):
         return None
+    if needs_rehash(user.password_hash):
+        # Made with older parameters: keep it with today's, now that we know the password.
+        user.password_hash = hash_password(password)
     return user
 
 

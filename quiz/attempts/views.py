@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
 from quiz.attempts import services
 from quiz.attempts.models import Attempt
+from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.db import get_session, writes_on_get
@@ -84,12 +87,14 @@ def attempt_page(attempt_id: int) -> Any:
     position = request.args.get("q", attempt.resume_position, type=int) or 1
     position = min(max(position, 1), count)
     round_ = get_round(get_session(), attempt.round_id)
+    locale = str(get_locale() or "vi")
     return render_template(
         "attempts/attempt.html",
         attempt=attempt,
         round=round_,
         position=position,
         remaining=services.remaining_seconds(attempt.deadline),
+        items_html=attempt_items_html(attempt, locale, position, generate_csrf()),
     )
 
 
