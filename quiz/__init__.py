@@ -15,7 +15,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from quiz import config as settings
-from quiz import db, i18n
+from quiz import assets, db, i18n
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
 from quiz.api import bp as api_bp
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.check_production(app.config)
 
     db.init_app(app)
+    assets.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -72,6 +72,9 @@ def load(instance_path: Path) -> dict[str, Any]:
         # How long one process may reuse who an API request's token or session
         # belongs to: a revoked token stops working within this time everywhere.
         "AUTH_CACHE_SECONDS": float(os.environ.get("QUIZ_AUTH_CACHE_SECONDS", "3")),
+        # Compress responses over 1 KB in the app (quiz.assets); false when a front
+        # proxy compresses instead.
+        "COMPRESS_ENABLED": _flag("QUIZ_COMPRESS", True),
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

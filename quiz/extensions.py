@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -19,6 +20,7 @@ def client_ip() -> str:
 
 
 babel = Babel()
+compress = Compress()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=client_ip)
