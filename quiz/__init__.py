@@ -14,8 +14,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import get_locale
 
-from quiz import config as settings
 from quiz import assets, db, i18n
+from quiz import config as settings
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
 from quiz.api import bp as api_bp

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from quiz import cli, create_app, migrate
 from quiz.accounts import principal
 from quiz.accounts.models import Role, User
-from quiz.attempts import rendering
 from quiz.accounts.passwords import hash_password
+from quiz.attempts import rendering
 from quiz.bank import cache as version_cache
 from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
