@@ -84,6 +84,9 @@ def load(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),
         "REMEMBER_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Reverse proxies in front that set X-Forwarded-For and X-Forwarded-Proto
+        # (nginx: 1): the client's address is then the student's, not the proxy's.
+        "PROXY_HOPS": int(os.environ.get("QUIZ_PROXY_HOPS", "0")),
         # Where ``quiz serve`` binds; checked by the production rules below.
         "SERVE_HOST": os.environ.get("QUIZ_SERVE_HOST", "127.0.0.1"),
     }

@@ -11,11 +11,8 @@ from flask_wtf import CSRFProtect
 
 
 def client_ip() -> str:
-    """The client's address as the WSGI server saw it.
-
-    Behind a reverse proxy, wrap the app in ``ProxyFix`` (see the README) so
-    that this is the student's address, not the proxy's.
-    """
+    """The client's address: the socket's peer, or behind ``QUIZ_PROXY_HOPS``
+    trusted proxies the address they forwarded (werkzeug's ProxyFix)."""
     return request.remote_addr or "unknown"
 
 
