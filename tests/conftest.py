@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -242,6 +243,37 @@ def csrf_enabled(app: Flask) -> Iterator[None]:
         yield
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+class Statements:
+    """The SQL statements run while recording (transaction control left out)."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.sql)
+
+    def remember(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.sql.append(statement)
+
+
+@pytest.fixture
+def statements(app: Flask, db_session: Session) -> Callable[[], Any]:
+    """``with statements() as seen: ...`` records every statement the block runs."""
+    engine = app.extensions["quiz_db"].engine
+
+    @contextmanager
+    def record() -> Iterator[Statements]:
+        seen = Statements()
+        event.listen(engine, "before_cursor_execute", seen.remember)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", seen.remember)
+
+    return record
 
 
 def on_postgres() -> bool:
