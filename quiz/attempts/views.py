@@ -53,7 +53,11 @@ def round_page(round_id: int) -> Any:
     if current_user.is_authenticated and current_user.has_role(Role.STUDENT):
         attempts = services.attempts_of(session, round_, current_user)
     return render_template(
-        "attempts/start.html", round=round_, attempts=attempts, status=status_now(round_)
+        "attempts/start.html",
+        round=round_,
+        attempts=attempts,
+        status=status_now(round_),
+        opens_in=services.remaining_seconds(round_.opens_at),
     )
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
+from quiz.attempts import papers
 from quiz.bank.services import topics
 from quiz.db import get_session
 from quiz.errors import InvalidInput, ServiceError
@@ -125,6 +126,8 @@ def detail(round_id: int) -> Any:
         sample=sample,
         status=services.status_now(round_),
         started=services.has_started(round_),
+        papers=papers.ready(session, round_),
+        papers_drawn_at=papers.drawn_at(session, round_),
         full_marks=standings.full_marks_count(session, round_),
     )
 

@@ -89,9 +89,7 @@ def get_token(client, user):
     ]
 
 
-def test_a_token_revoked_elsewhere_stops_working_within_five_seconds(
-    client, student, db_session
-):
+def test_a_token_revoked_elsewhere_stops_working_within_five_seconds(client, student, db_session):
     token = get_token(client, student)
     headers = {"Authorization": f"Bearer {token}"}
     with time_machine.travel(now(), tick=False) as clock:

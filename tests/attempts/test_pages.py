@@ -196,3 +196,19 @@ def test_students_cannot_open_round_administration(student_client, client, make_
     ):
         assert student_client.get(path).status_code == 403
         assert client.get(path).status_code == 302
+
+
+def test_waiting_for_an_upcoming_round_shows_the_servers_countdown(student_client, make_round):
+    with time_machine.travel(now(), tick=False):
+        round_ = make_round(
+            opens_at=now() + timedelta(minutes=2, seconds=5),
+            closes_at=now() + timedelta(hours=1),
+        )
+        page = student_client.get(f"/rounds/{round_.id}", headers={"Accept-Language": "en"})
+    assert 'data-opens-in="125"' in page.text and "2:05" in page.text
+    assert "The round opens in" in page.text and "data-start-button" in page.text
+    # Pressed before the instant (no JavaScript), the start says so and starts nothing.
+    early = student_client.post(f"/rounds/{round_.id}/start", headers={"Accept-Language": "en"})
+    assert early.status_code == 302 and early.headers["Location"].endswith(f"/rounds/{round_.id}")
+    flashed = student_client.get(early.headers["Location"], headers={"Accept-Language": "en"})
+    assert "This round has not opened yet." in flashed.text
