@@ -1,30 +1,39 @@
-"""Locust scenarios of the synchronized-start benchmark (see benchmarks/README.md).
+"""Locust scenarios of the start benchmark (see benchmarks/README.md).
 
-``StudentUser``: one simulated student per Locust user. Each takes one token
-from ``BENCH_TOKENS`` (disjoint slices when Locust runs several worker
-processes), waits for the shared start instant ``BENCH_START_AT`` (a Unix
-time; every user is spawned before it, so all start together), then:
+``ContestStudent``, the contest-day model (the default): one simulated
+student per Locust user, behaving as a browser does.
 
-1. ``POST /api/v1/rounds/{id}/attempts`` (retried up to 3 times if it fails:
-   a student without an attempt cannot go on; every failure is still counted),
-2. 20 x ``PUT /api/v1/attempts/{id}/answers/{position}`` with a random valid
-   option (one or two for multiple-answer items), each after a think time drawn
-   uniformly in [BENCH_THINK_MIN, BENCH_THINK_MAX] seconds,
-3. ``POST /api/v1/attempts/{id}/submit``,
+1. At a moment drawn uniformly over the ``BENCH_LOGIN_WINDOW`` seconds before
+   the start instant: ``GET /login``, ``POST /login`` with the student's real
+   password (production Argon2id), the round page (the waiting room), and the
+   style sheet and the attempt page's script once, as a browser caches them.
+2. At the common instant ``BENCH_START_AT`` (a Unix time; the round opens
+   then): ``POST /rounds/{id}/start`` (the form) and ``GET /attempts/{id}`` (the
+   HTML page, with its questions).
+3. 20 answer saves through the API as the page's script sends them
+   (``PUT /api/v1/attempts/{id}/answers/{position}``, the session cookie and
+   the ``X-CSRFToken`` header), each after a think time drawn uniformly in
+   [BENCH_THINK_MIN, BENCH_THINK_MAX] seconds; an answer that fails (no
+   answer, 5xx, 429) is sent again after 1, 2, 4... up to 15 s, as the page does.
+4. The confirmation page, ``POST /attempts/{id}/submit`` (the form), the result page.
 
-and stops. Every acknowledged save (HTTP 200) is appended to
-``BENCH_OUT/saves-<pid>.jsonl`` (attempt, position, choices, the time of the
-acknowledgement and the latency in ms) and every student's outcome to
-``BENCH_OUT/students-<pid>.jsonl``; ``check_saves.py`` compares them
-with the database afterwards. The run ends as soon as every student is done
-(or at ``--run-time``, whichever comes first).
+``StudentUser``, the stress model (``MODEL=stress``), finds the ceiling: a
+student already holding an API token starts through the API at the instant,
+saves 20 answers 0.5-3 s apart and submits.
 
-``HealthzUser``: ``GET /healthz`` in a closed loop without think time, the
-bare ceiling of the same server and the same load generator.
+Every acknowledged save (HTTP 200) is appended to ``BENCH_OUT/saves-<pid>.jsonl``
+(attempt, position, choices, time of the acknowledgement, latency in ms) and
+every student's outcome to ``BENCH_OUT/students-<pid>.jsonl``;
+``check_saves.py`` compares them with the database afterwards. The run ends as
+soon as every student is done (or at ``--run-time``).
 
-Environment: BENCH_TOKENS, BENCH_ROUND_ID, BENCH_OUT, BENCH_START_AT,
-BENCH_THINK_MIN (0.5), BENCH_THINK_MAX (3.0), BENCH_TIMEOUT (120 s per request),
-BENCH_PROCESSES (number of Locust worker processes, 1 when not distributed).
+``HealthzUser``: ``GET /healthz`` in a closed loop, the bare ceiling of the
+same server and the same load generator.
+
+Environment: BENCH_TOKENS (stress) or BENCH_STUDENTS + BENCH_PASSWORD (contest),
+BENCH_ROUND_ID, BENCH_OUT, BENCH_START_AT, BENCH_LOGIN_WINDOW (600),
+BENCH_THINK_MIN, BENCH_THINK_MAX, BENCH_TIMEOUT (120 s per request),
+BENCH_PROCESSES (Locust worker processes, 1 when not distributed).
 """
 
 from __future__ import annotations
@@ -48,38 +57,53 @@ THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "0.5"))
 THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "3.0"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "120"))
 START_AT = float(os.environ.get("BENCH_START_AT", "0"))
+LOGIN_WINDOW = float(os.environ.get("BENCH_LOGIN_WINDOW", "600"))
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
-START_TRIES = 3
+PASSWORD = os.environ.get("BENCH_PASSWORD", "")
+START_TRIES = 5
+#: The page's script retries an unsent answer after 1, 2, 4... seconds, at most 15.
+RETRY_FIRST, RETRY_MAX, SAVE_TRIES = 1.0, 15.0, 12
+
+CSRF_FIELD = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+ATTEMPT = re.compile(r'data-attempt="(\d+)"')
+PAGE_CSRF = re.compile(r'data-csrf="([^"]+)"')
+SECTION = re.compile(r'<section class="card item[^"]*" data-position="(\d+)"')
+OPTION = re.compile(r'<input type="(radio|checkbox)" name="choices"\s+value="([^"]+)"')
+STATIC = re.compile(r"(/static/(?:css|js)/[\w.-]+\?v=[0-9a-f]+)")
 
 
 class Recorder:
-    """This process's tokens, its record files and its count of finished students."""
+    """This process's students, its record files and its count of finished students."""
 
     def __init__(self) -> None:
-        self.tokens: list[str] | None = None
+        self.credentials: list[str] | None = None
         self.next = 0
-        self.finished = 0
         self.saves: Any = None
         self.students: Any = None
-        self.late_starts = 0
 
     def open(self, worker_index: int) -> None:
-        path = os.environ.get("BENCH_TOKENS")
+        path = os.environ.get("BENCH_TOKENS") or os.environ.get("BENCH_STUDENTS")
         if not path:
             return
         everything = Path(path).read_text().split()
-        self.tokens = everything[worker_index::PROCESSES]
+        self.credentials = everything[worker_index::PROCESSES]
         OUT.mkdir(parents=True, exist_ok=True)
         pid = os.getpid()
         self.saves = open(OUT / f"saves-{pid}.jsonl", "w", buffering=1 << 16)  # noqa: SIM115
         self.students = open(OUT / f"students-{pid}.jsonl", "w", buffering=1 << 16)  # noqa: SIM115
 
-    def take_token(self) -> str | None:
-        if self.tokens is None or self.next >= len(self.tokens):
+    def take(self) -> str | None:
+        if self.credentials is None or self.next >= len(self.credentials):
             return None
-        token = self.tokens[self.next]
+        value = self.credentials[self.next]
         self.next += 1
-        return token
+        return value
+
+    def saved(self, attempt_id: int, position: int, choices: list[str], sent: float) -> None:
+        moment = time.time()
+        line = {"a": attempt_id, "p": position, "c": choices, "t": round(moment, 4)}
+        line["l"] = round((moment - sent) * 1000, 2)
+        self.saves.write(json.dumps(line) + "\n")
 
     def flush(self) -> None:
         for handle in (self.saves, self.students):
@@ -127,7 +151,6 @@ def on_quitting(**_kwargs: Any) -> None:
 
 def student_finished(environment: Any) -> None:
     global done_total
-    recorder.finished += 1
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         runner.send_message("student_done", 1)
@@ -145,36 +168,208 @@ def failure_text(response: Any) -> str:
     return f"HTTP {response.status_code}: {(response.text or '')[:200]}"
 
 
-def pick(item: dict[str, Any]) -> list[str]:
-    ids = [option["id"] for option in item["options"]]
-    if item["kind"] == "multiple" and len(ids) > 2 and random.random() < 0.5:
+def pick(kind: str, ids: list[str]) -> list[str]:
+    if kind in ("multiple", "checkbox") and len(ids) > 2 and random.random() < 0.5:
         return random.sample(ids, 2)
     return [random.choice(ids)]
 
 
-class StudentUser(FastHttpUser):
-    """A student who already holds a token, in a synchronized start."""
+def no_student_left(user: Any) -> None:
+    """More users than students: nothing to do (reported as a failed start)."""
+    events.request.fire(
+        request_type="POST",
+        name="start",
+        response_time=0,
+        response_length=0,
+        exception=RuntimeError("no student left for this user"),
+        context={},
+    )
+    student_finished(user.environment)
+    raise StopUser()
+
+
+class ContestStudent(FastHttpUser):
+    """A student on contest day, as their browser behaves (see the module docstring)."""
 
     wait_time = constant(0)
     network_timeout = TIMEOUT
     connection_timeout = TIMEOUT
 
     def on_start(self) -> None:
-        token = recorder.take_token()
-        if token is None:
-            # More users than tokens: nothing to do (reported as a failed start).
-            events.request.fire(
-                request_type="POST", name="start", response_time=0, response_length=0,
-                exception=RuntimeError("no token left for this user"), context={},
-            )
+        email = recorder.take()
+        if email is None:
+            no_student_left(self)
+        self.email = email
+        self.outcome: dict[str, Any] = {"email": email, "attempt": None, "saves": 0}
+        # Log in at a moment spread over the window before the start, not all at once.
+        login_at = START_AT - LOGIN_WINDOW + random.uniform(0, max(0.0, LOGIN_WINDOW - 15))
+        delay = login_at - time.time()
+        if delay > 0:
+            gevent.sleep(delay)
+
+    @task
+    def take_round(self) -> None:
+        try:
+            if self.log_in() and self.wait_on_round_page():
+                self.run_attempt()
+        finally:
+            recorder.students.write(json.dumps(self.outcome) + "\n")
             student_finished(self.environment)
-            raise StopUser()
-        self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}
+        raise StopUser()
+
+    def get(self, url: str, name: str) -> Any:
+        with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
+            if r.status_code == 200:
+                r.success()
+            else:
+                r.failure(failure_text(r))
+            return r
+
+    def log_in(self) -> bool:
+        page = self.get("/login", "login page")
+        found = CSRF_FIELD.search(page.text or "") if page.status_code == 200 else None
+        if not found:
+            return False
+        sent = time.time()
+        with self.client.post(
+            "/login",
+            data={"csrf_token": found.group(1), "email": self.email, "password": PASSWORD},
+            name="login",
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(failure_text(response))
+                return False
+            response.success()
+        self.outcome["login_ms"] = round((time.time() - sent) * 1000, 1)
+        self.outcome["login_t"] = round(sent, 3)
+        return True
+
+    def wait_on_round_page(self) -> bool:
+        page = self.get(f"/rounds/{ROUND_ID}", "round page")
+        found = CSRF_FIELD.search(page.text or "") if page.status_code == 200 else None
+        if not found:
+            return False
+        self.start_token = found.group(1)
+        for asset in dict.fromkeys(STATIC.findall(page.text)):  # cached from then on
+            self.get(asset, "static")
         delay = START_AT - time.time()
         if delay > 0:
             gevent.sleep(delay)
         else:
-            recorder.late_starts += 1
+            self.outcome["late"] = True
+        return True
+
+    def run_attempt(self) -> None:
+        location = None
+        for attempt in range(START_TRIES):
+            with self.client.post(
+                f"/rounds/{ROUND_ID}/start",
+                data={"csrf_token": self.start_token},
+                name="start",
+                catch_response=True,
+                allow_redirects=False,
+            ) as response:
+                if response.status_code == 302 and "/attempts/" in (
+                    response.headers.get("Location") or ""
+                ):
+                    response.success()
+                    location = response.headers["Location"]
+                    self.outcome["start_s"] = round(time.time() - START_AT, 3)
+                    break
+                response.failure(failure_text(response))
+            gevent.sleep(min(RETRY_MAX, RETRY_FIRST * 2**attempt))
+        if location is None:
+            self.outcome["start_status"] = "failed"
+            return
+        path = "/" + location.split("/", 3)[-1] if location.startswith("http") else location
+        page = None
+        for attempt in range(START_TRIES):
+            page = self.get(path, "attempt page")
+            if page.status_code == 200:
+                break
+            gevent.sleep(min(RETRY_MAX, RETRY_FIRST * 2**attempt))
+        if page is None or page.status_code != 200:
+            return
+        self.outcome["page_s"] = round(time.time() - START_AT, 3)
+        html = page.text
+        attempt_id = int(ATTEMPT.search(html).group(1))
+        self.outcome["attempt"] = attempt_id
+        headers = {"X-CSRFToken": PAGE_CSRF.search(html).group(1)}
+        sections = html.split('<section class="card item')[1:]
+        for section in sections:
+            position = int(SECTION.search('<section class="card item' + section).group(1))
+            options = OPTION.findall(section)
+            choices = pick(options[0][0], [value for _kind, value in options])
+            gevent.sleep(random.uniform(THINK_MIN, THINK_MAX))
+            if not self.save(attempt_id, position, choices, headers):
+                break
+        self.submit(attempt_id)
+
+    def save(self, attempt_id: int, position: int, choices: list[str], headers: dict) -> bool:
+        """Send one answer until the server has it (True), or says it never will (False)."""
+        for attempt in range(SAVE_TRIES):
+            sent = time.time()
+            with self.client.put(
+                f"/api/v1/attempts/{attempt_id}/answers/{position}",
+                json={"choices": choices},
+                headers=headers,
+                name="save",
+                catch_response=True,
+            ) as response:
+                if response.status_code == 200:
+                    response.success()
+                    self.outcome["saves"] += 1
+                    recorder.saved(attempt_id, position, choices, sent)
+                    return True
+                response.failure(failure_text(response))
+                if response.status_code in (409, 404, 422):
+                    return response.status_code != 409
+            gevent.sleep(min(RETRY_MAX, RETRY_FIRST * 2**attempt))
+        return False
+
+    def submit(self, attempt_id: int) -> None:
+        page = self.get(f"/attempts/{attempt_id}/confirm", "confirm page")
+        found = CSRF_FIELD.search(page.text or "") if page.status_code == 200 else None
+        token = found.group(1) if found else self.start_token
+        for attempt in range(START_TRIES):
+            with self.client.post(
+                f"/attempts/{attempt_id}/submit",
+                data={"csrf_token": token},
+                name="submit",
+                catch_response=True,
+                allow_redirects=False,
+            ) as response:
+                if response.status_code == 302 and "/result" in (
+                    response.headers.get("Location") or ""
+                ):
+                    response.success()
+                    break
+                response.failure(failure_text(response))
+            gevent.sleep(min(RETRY_MAX, RETRY_FIRST * 2**attempt))
+        else:
+            return
+        result = self.get(f"/attempts/{attempt_id}/result", "result page")
+        if result.status_code == 200:
+            self.outcome["final_status"] = "submitted"
+
+
+class StudentUser(FastHttpUser):
+    """The stress model: a student who already holds a token, released at the instant."""
+
+    wait_time = constant(0)
+    network_timeout = TIMEOUT
+    connection_timeout = TIMEOUT
+
+    def on_start(self) -> None:
+        token = recorder.take()
+        if token is None:
+            no_student_left(self)
+        self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": "vi"}
+        delay = START_AT - time.time()
+        if delay > 0:
+            gevent.sleep(delay)
 
     @task
     def take_round(self) -> None:
@@ -202,6 +397,7 @@ class StudentUser(FastHttpUser):
                         response.failure(f"bad JSON: {error}")
                         continue
                     outcome["start_status"] = response.status_code
+                    outcome["start_s"] = round(time.time() - START_AT, 3)
                     response.success()
                     break
                 response.failure(failure_text(response))
@@ -213,7 +409,7 @@ class StudentUser(FastHttpUser):
         outcome["attempt"] = attempt_id
         for item in attempt["items"]:
             gevent.sleep(random.uniform(THINK_MIN, THINK_MAX))
-            choices = pick(item)
+            choices = pick(item["kind"], [option["id"] for option in item["options"]])
             position = item["position"]
             sent = time.time()
             with self.client.put(
@@ -226,18 +422,7 @@ class StudentUser(FastHttpUser):
                 if response.status_code == 200:
                     response.success()
                     outcome["saves"] += 1
-                    recorder.saves.write(
-                        json.dumps(
-                            {
-                                "a": attempt_id,
-                                "p": position,
-                                "c": choices,
-                                "t": round(time.time(), 4),
-                                "l": round((time.time() - sent) * 1000, 2),
-                            }
-                        )
-                        + "\n"
-                    )
+                    recorder.saved(attempt_id, position, choices, sent)
                 else:
                     outcome["save_failures"] += 1
                     response.failure(failure_text(response))

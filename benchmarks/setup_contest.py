@@ -1,18 +1,22 @@
-"""Prepare a fresh database for the synchronized-start benchmark.
+"""Prepare a fresh database for the start benchmark.
 
-    python benchmarks/setup_contest.py DATABASE_URL N --out DIR
+    python benchmarks/setup_contest.py DATABASE_URL N --out DIR [--model contest|stress]
 
 - recreates the database (PostgreSQL: DROP/CREATE DATABASE; SQLite: deletes the file),
 - creates the schema with the app's migrations (``quiz.migrate.upgrade``),
 - imports the bundled universities and the bundled question bank,
-- inserts N students (SQLAlchemy Core, in bulk; one precomputed password hash,
-  nobody logs in) spread over the universities with a realistic skew,
-- inserts one API token per student (only the SHA-256 digest is stored, as
-  ``quiz.accounts.tokens`` does) and writes the tokens, one a line, to
-  DIR/tokens.txt,
-- creates one open round of 20 questions (6 easy, 8 medium, 6 hard; 1800 s;
-  closes in 4 hours) with ``quiz.rounds.services.create_round``,
-- writes DIR/contest.json (round id, N, database URL).
+- inserts N students (SQLAlchemy Core, in bulk) spread over the universities
+  with a realistic skew;
+  - contest model: every student's password is BENCH_PASSWORD, hashed once
+    with the production Argon2id parameters (``quiz.accounts.passwords``; one
+    hash for all, so every login costs what a real one does), and their
+    e-mail addresses go to DIR/students.txt, one a line;
+  - stress model: one API token per student (only the SHA-256 digest is
+    stored, as ``quiz.accounts.tokens`` does), the tokens to DIR/tokens.txt;
+- creates one round of 20 questions (6 easy, 8 medium, 6 hard; 1800 s; closes
+  in 4 hours) with ``quiz.rounds.services.create_round``: open now (stress),
+  or opening in a day (contest: ``open_round.py`` moves it to the instant);
+- writes DIR/contest.json (round id, N, database URL, model).
 
 Nothing here touches any database other than the one named (the benchmark uses
 ``quiz_bench`` on PostgreSQL and a file under benchmarks/out/ for SQLite).
@@ -35,6 +39,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 BLUEPRINT = [(6, "easy"), (8, "medium"), (6, "hard")]
+DEFAULT_PASSWORD = "Bench-Contest-Day-2026"
 TIME_LIMIT_SECONDS = 1800
 CLOSES_IN = timedelta(hours=4)
 CHUNK = 2000
@@ -69,6 +74,7 @@ def main() -> None:
     parser.add_argument("students", type=int)
     parser.add_argument("--out", required=True, help="directory for tokens.txt and contest.json")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--model", choices=("contest", "stress"), default="contest")
     args = parser.parse_args()
 
     # Import the app only now: the environment (instance path, secret) is set by the caller.
@@ -103,13 +109,16 @@ def main() -> None:
         print(f"bank: {summary.line()}", file=sys.stderr)
 
         moment = now()
-        password_hash = hash_password(secrets.token_urlsafe(24))  # nobody logs in
+        contest_day = args.model == "contest"
+        password = os.environ.get("BENCH_PASSWORD", DEFAULT_PASSWORD)
+        password_hash = hash_password(password if contest_day else secrets.token_urlsafe(24))
         with session_scope() as session:
             unis = list(session.scalars(select(University.id).order_by(University.code)))
             # Skewed participation (as in quiz.demo): a few universities send many students.
             weights = [1 / (rank + 1) ** 0.8 for rank in range(len(unis))]
             rng.shuffle(unis)
             tokens: list[str] = []
+            emails: list[str] = []
             for first in range(0, args.students, CHUNK):
                 numbers = range(first, min(first + CHUNK, args.students))
                 rows = [
@@ -123,7 +132,6 @@ def main() -> None:
                         "student_number": f"B{n + 1:07d}",
                         "locale": None,
                         "accepted_rules_at": moment,
-                        "verified": False,
                         "active": True,
                         "session_version": 1,
                         "created_at": moment,
@@ -131,6 +139,9 @@ def main() -> None:
                     for n in numbers
                 ]
                 session.execute(insert(User), rows)
+                if contest_day:
+                    emails.extend(row["email"] for row in rows)
+                    continue
                 ids = list(
                     session.scalars(
                         select(User.id)
@@ -144,7 +155,7 @@ def main() -> None:
                     [
                         {
                             "user_id": user_id,
-                            # Same digest as quiz.accounts.tokens._digest.
+                            # Same digest as quiz.accounts.tokens.digest.
                             "digest": hashlib.sha256(token.encode("utf-8")).hexdigest(),
                             "created_at": moment,
                             "expires_at": moment + timedelta(days=7),
@@ -161,8 +172,10 @@ def main() -> None:
                         "vi": "Vòng đo tải — bắt đầu đồng loạt",
                         "en": "Load benchmark — synchronized start",
                     },
-                    opens_at=moment - timedelta(minutes=1),
-                    closes_at=moment + CLOSES_IN,
+                    opens_at=moment + (timedelta(days=1) if contest_day else -timedelta(minutes=1)),
+                    closes_at=moment
+                    + CLOSES_IN
+                    + (timedelta(days=1) if contest_day else timedelta()),
                     time_limit_seconds=TIME_LIMIT_SECONDS,
                     blueprint=[BlueprintLine(count, None, level) for count, level in BLUEPRINT],
                 ),
@@ -171,7 +184,10 @@ def main() -> None:
             round_id = round_.id
             university_count = len(unis)
 
-    (out / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    if contest_day:
+        (out / "students.txt").write_text("\n".join(emails) + "\n")
+    else:
+        (out / "tokens.txt").write_text("\n".join(tokens) + "\n")
     info = {
         "database_url": args.database_url,
         "students": args.students,
@@ -179,10 +195,11 @@ def main() -> None:
         "questions": sum(count for count, _ in BLUEPRINT),
         "universities": university_count,
         "setup_seconds": round(time.monotonic() - started, 1),
+        "model": args.model,
     }
     (out / "contest.json").write_text(json.dumps(info, indent=2) + "\n")
     print(json.dumps(info), file=sys.stderr)
-    os.chmod(out / "tokens.txt", 0o600)
+    os.chmod(out / ("students.txt" if contest_day else "tokens.txt"), 0o600)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,15 @@
 
     python benchmarks/summarize.py OUT_DIR/<database>
 
-Reads Locust's CSV files, the acknowledged saves (saves-*.jsonl), check.json,
-cpu.csv and pyspy.txt, and writes summary.json and profile.txt beside them.
+Reads Locust's CSV files, the acknowledged saves (saves-*.jsonl), the students'
+outcomes (students-*.jsonl), check.json, cpu.csv, rss.csv and pyspy.txt, and
+writes summary.json and profile.txt beside them.
+
+The synchronized start is measured from the common instant: ``start_latency_s``
+is when each student's start was answered, counted from the instant;
+``starts_cleared_s`` when the last one was, and ``start_rps_burst`` the starts
+answered per second over that time, the figure compared with /healthz
+(``ratio_start_to_healthz``).
 
 Save throughput is given two ways:
 - ``save_rps_steady``: acknowledged saves per second between the 10th and the
@@ -53,7 +60,7 @@ def cpu_between(path: Path, start: float, end: float) -> dict[str, float] | None
     keys = [k for k in header if k.endswith("_pct")]
     rows = []
     for line in lines[1:]:
-        row = dict(zip(header, line.split(",")))  # the last column is free text
+        row = dict(zip(header, line.split(","), strict=False))  # the last column is free text
         try:
             moment = float(row["unix_time"])
             [float(row[k]) for k in keys]
@@ -111,6 +118,15 @@ WAITS = (
 )
 
 
+VIEW_FILES = (
+    "quiz/api/attempts.py",
+    "quiz/api/accounts.py",
+    "quiz/main/views.py",
+    "quiz/attempts/views.py",
+    "quiz/accounts/views.py",
+)
+
+
 def is_wait(func: str, file: str) -> bool:
     return any(func.endswith(name) and place in file for name, place in WAITS)
 
@@ -129,7 +145,9 @@ def profile(path: Path, skip_waits: bool = False) -> str:
         if not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [f for f in stack.split(";") if "(" in f and not f.startswith(("process ", "thread "))]
+        frames = [
+            f for f in stack.split(";") if "(" in f and not f.startswith(("process ", "thread "))
+        ]
         if not frames:
             continue
         total += count
@@ -147,7 +165,9 @@ def profile(path: Path, skip_waits: bool = False) -> str:
         for name in {f"{func} ({file})" for func, file in parsed}:
             inclusive[name] += count
         views = [
-            func for func, file in parsed if file.endswith(("quiz/api/attempts.py", "quiz/main/views.py"))
+            func
+            for func, file in parsed
+            if file.endswith(("quiz/api/attempts.py", "quiz/main/views.py"))
         ]
         endpoints[views[0] if views else "(outside a view)"] += count
 
@@ -166,6 +186,55 @@ def profile(path: Path, skip_waits: bool = False) -> str:
         f"Top functions, self time:\n{table(self_time, 30)}\n"
         f"Top functions, inclusive:\n{table(inclusive, 60)}"
     )
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    values = sorted(values)
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": values[-1] if values else None,
+    }
+
+
+def jsonl(directory: Path, pattern: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in sorted(directory.glob(pattern)):
+        rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows
+
+
+def memory(path: Path) -> dict[str, Any] | None:
+    """Resident memory of the app server processes: the most each one reached."""
+    if not path.exists():
+        return None
+    most: dict[str, float] = {}
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            most[row["pid"]] = max(most.get(row["pid"], 0.0), float(row["rss_mb"]))
+    if not most:
+        return None
+    return {"max_mb": max(most.values()), "per_process_max_mb": sorted(most.values())}
+
+
+def burst(students: list[dict[str, Any]], healthz_rps: float | None) -> dict[str, Any]:
+    """The synchronized start, counted from the common instant."""
+    starts = [s["start_s"] for s in students if "start_s" in s]
+    pages = [s["page_s"] for s in students if "page_s" in s]
+    cleared = max(starts) if starts else None
+    rate = round(len(starts) / cleared, 1) if cleared and cleared > 0 else None
+    return {
+        "students_started": len(starts),
+        "start_latency_s": spread(starts),
+        "attempt_page_s": spread(pages),
+        "starts_cleared_s": cleared,
+        "start_rps_burst": rate,
+        "ratio_start_to_healthz": round(rate / healthz_rps, 3) if rate and healthz_rps else None,
+        "login_latency_ms": spread([s["login_ms"] for s in students if "login_ms" in s]),
+        "late_to_the_instant": sum(1 for s in students if s.get("late")),
+    }
 
 
 def main() -> None:
@@ -217,11 +286,17 @@ def main() -> None:
         }
 
     save_phase = (times[0], times[-1]) if times else (start_at, start_at)
+    names = ["start", "save", "submit", "Aggregated"]
+    names += [n for n in stats if n not in names]
+    students = jsonl(directory, "students-*.jsonl")
+    papers = directory / "papers.json"
+    killed = directory / "killed_at"
     summary: dict[str, Any] = {
         "database": directory.name,
+        "model": contest.get("model", "stress"),
         "students": contest["students"],
         "start_at": start_at,
-        "requests": {name: row(name) for name in ("start", "save", "submit", "Aggregated")},
+        "requests": {name: row(name) for name in names},
         "failures": failures,
         "acknowledged_saves": len(saves),
         "save_latency_ms": {
@@ -239,9 +314,15 @@ def main() -> None:
         "healthz_rps": healthz_rps,
         "healthz_failures": int(number(healthz.get("Aggregated"), "Failure Count") or 0),
         "healthz_p99_ms": number(healthz.get("Aggregated"), "99%"),
-        "ratio_save_to_healthz": round(steady / healthz_rps, 3)
-        if steady and healthz_rps
+        "ratio_save_to_healthz": round(steady / healthz_rps, 3) if steady and healthz_rps else None,
+        "start": burst(students, healthz_rps),
+        "papers_drawn_ms": json.loads(papers.read_text()).get("milliseconds")
+        if papers.exists()
         else None,
+        "server_killed_s": round(float(killed.read_text()) - start_at, 1)
+        if killed.exists()
+        else None,
+        "memory": memory(directory / "rss.csv"),
         "lost_answers": check.get("lost_answers"),
         "check": {k: v for k, v in check.items() if k != "examples"},
         "cpu_pct_during_saves": cpu_between(directory / "cpu.csv", *save_phase),

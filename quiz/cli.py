@@ -257,7 +257,20 @@ def users_import(file: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1), help="Threads per worker."
+)
+@click.option(
+    "--worker-connections",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Open connections per worker (without a proxy, one per phone).",
+)
+@click.option("--backlog", default=2048, show_default=True, type=click.IntRange(1))
+def serve(
+    host: str, port: int, workers: int, threads: int, worker_connections: int, backlog: int
+) -> None:
     """Serve the site with gunicorn on the configured database (production)."""
     os.environ["QUIZ_ENV"] = "production"
     os.environ["QUIZ_SERVE_HOST"] = host
@@ -265,7 +278,7 @@ def serve(host: str, port: int, workers: int) -> None:
         create_app()  # fail here, once, with the reason, rather than in every worker
     except Exception as error:  # noqa: BLE001 - any start-up failure is reported in one line
         fail(str(error))
-    run_server(create_app, host, port, workers)
+    run_server(create_app, host, port, workers, threads, worker_connections, backlog)
 
 
 @main.command()

@@ -106,7 +106,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No ping before each use: it would add a round trip to every request (doubling
+    # the cost of a one-statement answer save). A connection the database dropped
+    # fails its request instead, and SQLAlchemy then discards every pooled
+    # connection of that moment, so the server recovers by itself.
+    return create_engine(url, pool_size=10, max_overflow=20)
 
 
 class Database:

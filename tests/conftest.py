@@ -34,7 +34,7 @@ from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
 from quiz.clock import now
 from quiz.extensions import limiter
-from quiz.rounds.services import BlueprintLine, RoundData, create_round
+from quiz.rounds.services import BlueprintLine, RoundData, create_round, forget_round_views
 from quiz.universities.models import University
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -108,6 +108,7 @@ def db_session(app: Flask) -> Iterator[Session]:
     version_cache.clear()
     rendering.forget()
     principal.forget_all()
+    forget_round_views()
     try:
         yield session
     finally:

@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("key", sa.LargeBinary(length=32), nullable=False),
         sa.Column("seed", sa.Integer(), nullable=False),
         sa.Column("max_score", sa.Integer(), nullable=False),
         sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=False),

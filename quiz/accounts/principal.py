@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import ApiToken, Role, User
@@ -84,7 +84,7 @@ class Principal:
 #: Remembered lookups, by key: (until, person). Bounded: a full memory is emptied.
 _recent: dict[str, tuple[datetime, Principal]] = {}
 _recent_lock = threading.Lock()
-RECENT_CAPACITY = 100_000
+RECENT_CAPACITY = 20_000
 
 
 def remembered(key: str, seconds: float) -> tuple[bool, Principal | None]:
@@ -128,13 +128,30 @@ def principal_for_session(
     return remember("s:" + identity, _session_lookup(session, identity), remember_for)
 
 
+#: Built once: both lookups run on every request that carries a session or a token.
+_BY_SESSION = select(*_COLUMNS).where(
+    User.id == bindparam("user_id"), User.session_version == bindparam("version")
+)
+_BY_TOKEN = (
+    select(*_COLUMNS)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.digest == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+    )
+)
+
+
 def _session_lookup(session: Session, identity: str) -> Principal | None:
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    row = session.execute(
-        select(*_COLUMNS).where(User.id == int(user_id), User.session_version == int(version))
-    ).first()
+    row = (
+        session.connection()
+        .execute(_BY_SESSION, {"user_id": int(user_id), "version": int(version)})
+        .first()
+    )
     if row is None or not row.active:
         return None
     return Principal(*row)
@@ -151,15 +168,7 @@ def principal_for_digest(
 
 
 def _token_lookup(session: Session, digest: str) -> Principal | None:
-    row = session.execute(
-        select(*_COLUMNS)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.digest == digest,
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now(),
-        )
-    ).first()
+    row = session.connection().execute(_BY_TOKEN, {"digest": digest, "now": now()}).first()
     if row is None or not row.active:
         return None
     return Principal(*row)

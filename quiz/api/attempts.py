@@ -24,7 +24,7 @@ from quiz.attempts.services import Sheet
 from quiz.db import get_session, writes_on_get
 from quiz.extensions import limiter
 from quiz.i18n import localized
-from quiz.rounds.services import get_round
+from quiz.rounds.services import round_view
 
 #: Per account only: students behind one address (a lab, a carrier's NAT) never
 #: share a limit. Generous enough for a student whose queued answers all arrive
@@ -94,7 +94,7 @@ def score(attempt: Attempt | Sheet) -> float | None:
 def attempt_body(attempt: Sheet) -> dict[str, Any]:
     """The attempt object, in the requester's language, with answers only when allowed."""
     locale = str(get_locale() or "vi")
-    round_ = get_round(get_session(), attempt.round_id)
+    round_ = round_view(get_session(), attempt.round_id)
     reveal = services.review_allowed(attempt, round_)
     items = []
     for item in attempt.items:
@@ -144,7 +144,7 @@ def attempt_body(attempt: Sheet) -> dict[str, Any]:
 )
 def start_attempt(round_id: int) -> Any:
     session = get_session()
-    started = services.start(session, get_round(session, round_id), current_user)
+    started = services.start(session, round_view(session, round_id, max_age=1.0), current_user)
     body = attempt_body(services.sheet(session, started.attempt_id, current_user))
     return body, 201 if started.created else 200
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quiz.bank.models import QuestionVersion
@@ -115,10 +123,11 @@ class Paper(Base):
     """A question set drawn ahead for one student's next attempt at a round.
 
     A paper is not an attempt: it uses no attempt, appears on no page, board or
-    count, and nobody sees its questions. Starting the round turns it into the
-    attempt in two statements (``quiz.attempts.services.start``). It is only
-    used while its revision is the round's (``Round.paper_revision``): editing
-    the round or the bank makes it stale, and it is drawn again.
+    count, and nobody can read its questions before the start (they reach the
+    student's browser sealed with ``key``). Starting the round turns it into the
+    attempt (``quiz.attempts.services.start``). It is only used while its
+    revision is the round's (``Round.paper_revision``): editing the round or the
+    bank makes it stale, and it is drawn again.
     """
 
     __tablename__ = "papers"
@@ -129,6 +138,11 @@ class Paper(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: The round's paper revision when it was drawn.
     revision: Mapped[int]
+    #: The student's attempt number it is for (their attempts so far + 1).
+    number: Mapped[int]
+    #: AES-256 key sealing the paper's questions sent ahead to the student's browser;
+    #: released by the start, never before.
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))
     #: Seeds the draw and the shuffles, as an attempt's does; the attempt keeps it.
     seed: Mapped[int]
     max_score: Mapped[int]

@@ -74,40 +74,41 @@ def remove_stale(session: Session, round_: Round) -> int:
     return int(result.rowcount or 0)
 
 
-def students_without_paper(session: Session, round_: Round, limit: int) -> list[int]:
-    """Active students who may still start ``round_`` and have no paper for it."""
+def students_without_paper(session: Session, round_: Round, limit: int) -> list[tuple[int, int]]:
+    """(student, attempts used) of active students who may still start ``round_`` and
+    have no paper for it."""
     used = (
         select(func.count(Attempt.id))
         .where(Attempt.round_id == round_.id, Attempt.student_id == User.id)
         .scalar_subquery()
     )
     has_paper = exists().where(Paper.round_id == round_.id, Paper.student_id == User.id)
-    return list(
-        session.scalars(
-            select(User.id)
-            .where(
-                User.role == Role.STUDENT.value,
-                User.active.is_(True),
-                used < round_.max_attempts,
-                ~has_paper,
-            )
-            .order_by(User.id)
-            .limit(limit)
+    rows = session.execute(
+        select(User.id, used)
+        .where(
+            User.role == Role.STUDENT.value,
+            User.active.is_(True),
+            used < round_.max_attempts,
+            ~has_paper,
         )
+        .order_by(User.id)
+        .limit(limit)
     )
+    return [(student_id, count) for student_id, count in rows]
 
 
-def draw_papers(session: Session, round_: Round, student_ids: list[int]) -> int:
-    """Draw and store one paper for each of ``student_ids``; return how many were stored.
+def draw_papers(session: Session, round_: Round, students: list[tuple[int, int]]) -> int:
+    """Draw and store a paper for each (student, attempts used); return how many were stored.
 
     A paper another preparation stored meanwhile is kept (and not drawn twice).
     """
-    if not student_ids:
+    if not students:
         return 0
     pool = blueprint_pool(session, round_)
     moment = now()
     drawn = {}
-    for student_id in student_ids:
+    numbers = dict(students)
+    for student_id, _used in students:
         seed = secrets.randbits(31)
         drawn[student_id] = (seed, draw_questions(session, pool, seed))
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -120,6 +121,8 @@ def draw_papers(session: Session, round_: Round, student_ids: list[int]) -> int:
                 "round_id": round_.id,
                 "student_id": student_id,
                 "revision": round_.paper_revision,
+                "number": numbers[student_id] + 1,
+                "key": secrets.token_bytes(32),
                 "seed": seed,
                 "max_score": sum(question.version.points for question in questions),
                 "drawn_at": moment,

@@ -24,6 +24,7 @@ two small queries, with the question versions read from the process's cache
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import secrets
@@ -32,7 +33,18 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, String, cast, delete, exists, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    String,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +59,13 @@ from quiz.clock import now
 from quiz.db import UTCDateTime
 from quiz.errors import Conflict, Forbidden, InvalidInput, NotFound
 from quiz.rounds.models import Review, Round, RoundStatus
-from quiz.rounds.services import DrawnQuestion, blueprint_pool, draw_questions
+from quiz.rounds.services import (
+    DrawnQuestion,
+    RoundView,
+    blueprint_pool,
+    draw_questions,
+    round_view,
+)
 from quiz.standings import services as standings
 
 #: Predictions are stored as 32-bit integers.
@@ -63,6 +81,8 @@ class Started(NamedTuple):
     number: int
     #: False when the attempt was already in progress (or a racing start made it).
     created: bool
+    #: The key of the paper it was made from: it opens the copy sealed in the browser.
+    key: bytes | None = None
 
 
 @dataclass
@@ -123,6 +143,21 @@ _SHEET_COLUMNS = (
 )
 
 
+_SHEET = select(*_SHEET_COLUMNS).where(Attempt.id == bindparam("attempt_id"))
+_SHEET_ITEMS = (
+    select(
+        AttemptItem.position,
+        AttemptItem.question_version_id,
+        AttemptItem.option_order,
+        AttemptItem.choices,
+        AttemptItem.saved_at,
+        AttemptItem.score_units,
+    )
+    .where(AttemptItem.attempt_id == bindparam("attempt_id"))
+    .order_by(AttemptItem.position)
+)
+
+
 def _round_of(session: Session, attempt: Attempt | Sheet) -> Round:
     round_ = session.get(Round, attempt.round_id)
     assert round_ is not None
@@ -153,28 +188,58 @@ def attempts_of(session: Session, round_: Round, student: Person) -> list[Attemp
     return attempts
 
 
-def start(session: Session, round_: Round, student: Person) -> Started:
+def start(session: Session, round_: Round | RoundView, student: Person) -> Started:
     """Start an attempt, or return the one in progress.
 
     Raises Forbidden for non-students and Conflict when the round is not open
-    or no attempt is left. Uses the student's paper drawn ahead when there is
-    one at the round's current revision; otherwise draws the set now.
+    or no attempt is left. The student's paper drawn ahead becomes the attempt
+    when there is one at the round's current revision (its key is returned, to
+    open the copy sealed in the student's browser); otherwise the set is drawn
+    now. The round may be a view up to a second old: every value the start
+    takes from it is checked against the round's row by the statement itself.
     """
     if not student.has_role(Role.STUDENT):
         raise Forbidden(_l("Only students take rounds."))
     moment = now()
-    mine = session.execute(
-        select(Attempt.id, Attempt.number, Attempt.status, Attempt.save_until).where(
-            Attempt.round_id == round_.id, Attempt.student_id == student.id
-        )
-    ).all()
+    try:
+        started = _start_from_paper(session, round_, student, _times(round_, moment))
+    except IntegrityError:
+        # An attempt in progress, or the paper's number taken: the careful way below.
+        session.rollback()
+        started = None
+    if started is not None:
+        _note_first_start(session, round_, moment)
+        return started
+    return _start_carefully(session, round_view(session, round_.id), student, moment)
+
+
+def _times(round_: Round | RoundView, moment: datetime) -> dict[str, Any]:
+    deadline = min(moment + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
+    return {
+        "started_at": moment,
+        "deadline": deadline,
+        "save_until": deadline + timedelta(seconds=round_.grace_seconds),
+        "revision": round_.paper_revision,
+        "time_limit": round_.time_limit_seconds,
+        "grace": round_.grace_seconds,
+        "closes_at": round_.closes_at,
+    }
+
+
+def _start_carefully(
+    session: Session, round_: RoundView, student: Person, moment: datetime
+) -> Started:
+    """The start with every case told apart: in progress, expired, closed, used up."""
+    mine = (
+        session.connection().execute(_MINE, {"round_id": round_.id, "student_id": student.id}).all()
+    )
     current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS.value), None)
     if current is not None:
         if moment <= current.save_until:
             return Started(current.id, current.number, False)
         attempt = session.get(Attempt, current.id)
         assert attempt is not None
-        finalize_if_expired(session, attempt, round_)
+        finalize_if_expired(session, attempt, _round_of(session, attempt))
     status = round_.status_at(moment)
     if status is not RoundStatus.OPEN:
         message = (
@@ -186,16 +251,17 @@ def start(session: Session, round_: Round, student: Person) -> Started:
     if len(mine) >= round_.max_attempts:
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
     number = len(mine) + 1
-    deadline = min(moment + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
-    times = {
-        "started_at": moment,
-        "deadline": deadline,
-        "save_until": deadline + timedelta(seconds=round_.grace_seconds),
-    }
+    times = _times(round_, moment)
     try:
-        attempt_id = _start_from_paper(session, round_, student, number, times)
-        if attempt_id is None:
-            attempt_id = _start_with_new_draw(session, round_, student, number, times)
+        started = _start_from_paper(session, round_, student, times, number=number)
+        if started is None:
+            # A paper drawn for another attempt number is of no use any more.
+            session.connection().execute(
+                _PAPER_USED, {"round_id": round_.id, "student_id": student.id}
+            )
+            started = Started(
+                _start_with_new_draw(session, round_, student, number, times), number, True
+            )
     except IntegrityError:
         # A racing start of the same student won (unique in-progress attempt or
         # number): nothing of this request is worth keeping, so start afresh.
@@ -206,75 +272,127 @@ def start(session: Session, round_: Round, student: Person) -> Started:
                 _l("You have no attempts left in this round."), code="no_attempts_left"
             ) from None
         return Started(winner.id, winner.number, False)
+    _note_first_start(session, round_, moment)
+    return started
+
+
+def _note_first_start(session: Session, round_: Round | RoundView, moment: datetime) -> None:
+    """Keep on the round when its first student started (its settings are fixed then)."""
     if round_.first_started_at is None:
-        session.execute(
-            update(Round)
-            .where(Round.id == round_.id, Round.first_started_at.is_(None))
-            .values(first_started_at=moment)
-            .execution_options(synchronize_session=False)
-        )
-    return Started(attempt_id, number, True)
+        session.connection().execute(_FIRST_START, {"round_id": round_.id, "moment": moment})
 
 
-def _start_from_paper(
-    session: Session, round_: Round, student: Person, number: int, times: dict[str, datetime]
-) -> int | None:
-    """Turn the student's paper into the attempt; None when there is no usable paper."""
-    paper = (Paper.round_id == round_.id, Paper.student_id == student.id)
-    columns = ["round_id", "student_id", "number", "status", "seed", "max_score", "last_position"]
-    values: list[Any] = [
-        literal(round_.id),
-        literal(student.id),
-        literal(number),
+_MINE = select(Attempt.id, Attempt.number, Attempt.status, Attempt.save_until).where(
+    Attempt.round_id == bindparam("round_id"), Attempt.student_id == bindparam("student_id")
+)
+_FIRST_START = (
+    update(Round.__table__)
+    .where(Round.id == bindparam("round_id"), Round.first_started_at.is_(None))
+    .values(first_started_at=bindparam("moment", type_=UTCDateTime()))
+)
+_THE_PAPER = (
+    Paper.round_id == bindparam("round_id"),
+    Paper.student_id == bindparam("student_id"),
+)
+
+
+@functools.cache
+def _attempt_from_paper(numbered: bool) -> Any:
+    """The attempt made from the student's paper: the round open, the paper at the
+    round's revision (and for the attempt number asked, when ``numbered``), and the
+    round's row still what the deadline was computed from."""
+    rules = [
+        *_THE_PAPER,
+        Round.paper_revision == bindparam("revision"),
+        Round.time_limit_seconds == bindparam("time_limit"),
+        Round.grace_seconds == bindparam("grace"),
+        Round.closes_at == bindparam("closes_at", type_=UTCDateTime()),
+        Round.opens_at <= bindparam("started_at", type_=UTCDateTime()),
+        Round.closes_at > bindparam("started_at", type_=UTCDateTime()),
+        Paper.number <= Round.max_attempts,
+    ]
+    if numbered:
+        rules.append(Paper.number == bindparam("number"))
+    made = select(
+        Paper.round_id,
+        Paper.student_id,
+        Paper.number,
         literal(AttemptStatus.IN_PROGRESS.value),
         Paper.seed,
         Paper.max_score,
         literal(1),
-    ]
-    for name, moment in times.items():
-        columns.append(name)
-        values.append(literal(moment, UTCDateTime()))
-    attempt_id = session.execute(
+        bindparam("started_at", type_=UTCDateTime()),
+        bindparam("deadline", type_=UTCDateTime()),
+        bindparam("save_until", type_=UTCDateTime()),
+    ).join(Round, (Round.id == Paper.round_id) & (Round.paper_revision == Paper.revision))
+    columns = ["round_id", "student_id", "number", "status", "seed", "max_score"]
+    columns += ["last_position", "started_at", "deadline", "save_until"]
+    return (
         insert(Attempt)
-        .from_select(
-            columns,
-            select(*values).where(*paper, Paper.revision == round_.paper_revision),
-        )
-        .returning(Attempt.id)
-    ).scalar()
-    if attempt_id is None:
-        return None
-    session.execute(
-        insert(AttemptItem).from_select(
-            ["attempt_id", "position", "question_version_id", "option_order", "choices"],
-            select(
-                literal(attempt_id),
-                PaperItem.position,
-                PaperItem.question_version_id,
-                PaperItem.option_order,
-                cast(literal("[]"), JSON),
-            )
-            .join(Paper, Paper.id == PaperItem.paper_id)
-            .where(*paper),
-        )
+        .from_select(columns, made.where(*rules))
+        .returning(Attempt.id, Attempt.number)
     )
-    session.execute(delete(Paper).where(*paper))
-    return int(attempt_id)
+
+
+_ITEMS_FROM_PAPER = insert(AttemptItem).from_select(
+    ["attempt_id", "position", "question_version_id", "option_order", "choices"],
+    select(
+        bindparam("attempt_id"),
+        PaperItem.position,
+        PaperItem.question_version_id,
+        PaperItem.option_order,
+        cast(literal("[]"), JSON),
+    )
+    .join(Paper, Paper.id == PaperItem.paper_id)
+    .where(*_THE_PAPER),
+)
+_PAPER_USED = delete(Paper).where(*_THE_PAPER)
+_PAPER_TAKEN = delete(Paper).where(*_THE_PAPER).returning(Paper.key)
+
+
+def _start_from_paper(
+    session: Session,
+    round_: Round | RoundView,
+    student: Person,
+    times: dict[str, Any],
+    *,
+    number: int | None = None,
+) -> Started | None:
+    """Turn the student's paper into the attempt (for attempt ``number`` when given);
+    None when there is no usable paper."""
+    connection = session.connection()
+    which = {"round_id": round_.id, "student_id": student.id}
+    values = {**which, **times}
+    if number is not None:
+        values["number"] = number
+    made = connection.execute(_attempt_from_paper(number is not None), values).first()
+    if made is None:
+        return None
+    connection.execute(_ITEMS_FROM_PAPER, {**which, "attempt_id": made.id})
+    key = connection.execute(_PAPER_TAKEN, which).scalar()
+    return Started(int(made.id), int(made.number), True, key)
 
 
 def _start_with_new_draw(
-    session: Session, round_: Round, student: Person, number: int, times: dict[str, datetime]
+    session: Session,
+    round_: Round | RoundView,
+    student: Person,
+    number: int,
+    times: dict[str, datetime],
 ) -> int:
     seed = secrets.randbits(31)
     try:
-        drawn = draw_questions(session, blueprint_pool(session, round_), seed)
+        full = round_ if isinstance(round_, Round) else session.get(Round, round_.id)
+        assert full is not None
+        drawn = draw_questions(session, blueprint_pool(session, full), seed)
     except ValueError:
         # Retiring questions is refused while a round needs them; this is the last guard.
         raise Conflict(
             _l("This round cannot start right now. Please tell the organisers."),
             code="round_unfillable",
         ) from None
-    attempt_id = session.execute(
+    connection = session.connection()
+    attempt_id = connection.execute(
         insert(Attempt)
         .values(
             round_id=round_.id,
@@ -284,11 +402,13 @@ def _start_with_new_draw(
             seed=seed,
             max_score=sum(question.version.points for question in drawn),
             last_position=1,
-            **times,
+            started_at=times["started_at"],
+            deadline=times["deadline"],
+            save_until=times["save_until"],
         )
         .returning(Attempt.id)
     ).scalar_one()
-    session.execute(insert(AttemptItem), _item_rows(attempt_id, drawn))
+    connection.execute(insert(AttemptItem), _item_rows(attempt_id, drawn))
     return int(attempt_id)
 
 
@@ -310,26 +430,17 @@ def sheet(session: Session, attempt_id: int, person: Person) -> Sheet:
 
     An attempt past its last save instant is finalized on the way (lazily).
     """
-    row = session.execute(select(*_SHEET_COLUMNS).where(Attempt.id == attempt_id)).first()
+    connection = session.connection()
+    which = {"attempt_id": attempt_id}
+    row = connection.execute(_SHEET, which).first()
     if row is None or not (row.student_id == person.id or person.has_role(Role.ORGANISER)):
         raise NotFound(_l("This attempt does not exist."), code="not_found")
     if row.status == AttemptStatus.IN_PROGRESS.value and now() > row.save_until:
         attempt = session.get(Attempt, attempt_id)
         assert attempt is not None
         finalize_if_expired(session, attempt, _round_of(session, attempt))
-        row = session.execute(select(*_SHEET_COLUMNS).where(Attempt.id == attempt_id)).one()
-    items = session.execute(
-        select(
-            AttemptItem.position,
-            AttemptItem.question_version_id,
-            AttemptItem.option_order,
-            AttemptItem.choices,
-            AttemptItem.saved_at,
-            AttemptItem.score_units,
-        )
-        .where(AttemptItem.attempt_id == attempt_id)
-        .order_by(AttemptItem.position)
-    ).all()
+        row = session.connection().execute(_SHEET, which).one()
+    items = session.connection().execute(_SHEET_ITEMS, which).all()
     views = cache.versions(session, [item.question_version_id for item in items])
     return Sheet(
         *row,
@@ -368,6 +479,57 @@ def remaining_seconds(deadline: datetime, moment: datetime | None = None) -> int
     return max(0, math.ceil(left))
 
 
+_ATTEMPTS = Attempt.__table__
+_ITEMS = AttemptItem.__table__
+_VERSIONS = QuestionVersion.__table__
+
+
+@functools.cache
+def _guarded_save(choices: int) -> Any:
+    """The save's one statement for ``choices`` options chosen (built once per count).
+
+    It states every rule: the student's own attempt, in progress, not past its
+    ``save_until``; the item at that position; each choice one of the item's
+    options (an id never holds a quote: ``"a"`` is found in the JSON list of
+    ids, wildcards escaped); several only for a multiple-answer question. The
+    attempt row gets a shared lock: saves of one attempt go on side by side, and
+    finalizing (an UPDATE of that row) waits for them.
+    """
+    open_attempt = (
+        select(_ATTEMPTS.c.id)
+        .where(
+            _ATTEMPTS.c.id == bindparam("the_attempt"),
+            _ATTEMPTS.c.student_id == bindparam("the_student"),
+            _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS.value,
+            _ATTEMPTS.c.save_until >= bindparam("now", type_=UTCDateTime()),
+        )
+        .with_for_update(read=True)
+    )
+    ids = cast(_ITEMS.c.option_order, String)
+    rules = [
+        _ITEMS.c.attempt_id == bindparam("the_attempt"),
+        _ITEMS.c.position == bindparam("the_position"),
+        exists(open_attempt),
+        *(ids.like(bindparam(f"option_{n}"), escape="/") for n in range(choices)),
+    ]
+    if choices > 1:
+        rules.append(
+            exists().where(
+                _VERSIONS.c.id == _ITEMS.c.question_version_id, _VERSIONS.c.kind == "multiple"
+            )
+        )
+    deadline = select(_ATTEMPTS.c.deadline).where(_ATTEMPTS.c.id == bindparam("the_attempt"))
+    return (
+        update(_ITEMS)
+        .where(*rules)
+        .values(
+            choices=bindparam("new_choices", type_=JSON()),
+            saved_at=bindparam("now", type_=UTCDateTime()),
+        )
+        .returning(deadline.scalar_subquery())
+    )
+
+
 def save_answer(
     session: Session, attempt_id: int, student: Person, position: int, choices: list[str]
 ) -> tuple[datetime, datetime]:
@@ -382,41 +544,16 @@ def save_answer(
     unique = list(dict.fromkeys(choices))
     if len(unique) > MAX_CHOICES or not all(OPTION_ID.match(c) for c in unique):
         raise InvalidInput({"choices": _l("This question has no such option.")})
-    # Shared lock: saves of one attempt go on side by side; finalizing waits for them.
-    open_attempt = (
-        select(Attempt.id)
-        .where(
-            Attempt.id == attempt_id,
-            Attempt.student_id == student.id,
-            Attempt.status == AttemptStatus.IN_PROGRESS.value,
-            Attempt.save_until >= moment,
-        )
-        .with_for_update(read=True)
-    )
-    rules = [
-        AttemptItem.attempt_id == attempt_id,
-        AttemptItem.position == position,
-        exists(open_attempt),
-        # Each choice is one of the item's options (an id never holds a quote).
-        *(
-            cast(AttemptItem.option_order, String).contains(f'"{c}"', autoescape=True)
-            for c in unique
-        ),
-    ]
-    if len(unique) > 1:
-        rules.append(
-            exists().where(
-                QuestionVersion.id == AttemptItem.question_version_id,
-                QuestionVersion.kind == "multiple",
-            )
-        )
-    deadline = session.execute(
-        update(AttemptItem)
-        .where(*rules)
-        .values(choices=unique, saved_at=moment)
-        .returning(select(Attempt.deadline).where(Attempt.id == attempt_id).scalar_subquery())
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    values: dict[str, Any] = {
+        "the_attempt": attempt_id,
+        "the_student": student.id,
+        "the_position": position,
+        "now": moment,
+        "new_choices": unique,
+    }
+    for n, choice in enumerate(unique):
+        values[f"option_{n}"] = '%"' + choice.replace("_", "/_") + '"%'
+    deadline = session.connection().execute(_guarded_save(len(unique)), values).scalar()
     if deadline is None:
         _refuse_save(session, attempt_id, student, position, unique, moment)
     return moment, deadline
@@ -585,7 +722,9 @@ def close_expired(session: Session, attempt_id: int) -> bool:
     return finalize_if_expired(session, attempt, _round_of(session, attempt))
 
 
-def review_allowed(attempt: Attempt | Sheet, round_: Round, moment: datetime | None = None) -> bool:
+def review_allowed(
+    attempt: Attempt | Sheet, round_: Round | RoundView, moment: datetime | None = None
+) -> bool:
     """Whether the student may now see correct answers and explanations."""
     if attempt.status == AttemptStatus.IN_PROGRESS.value or round_.review == Review.NEVER.value:
         return False

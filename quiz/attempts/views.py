@@ -23,9 +23,12 @@ from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.db import get_session, writes_on_get
 from quiz.errors import Conflict, ServiceError
-from quiz.rounds.services import get_round, list_rounds, status_now
+from quiz.rounds.services import get_round, list_rounds, round_view, status_now
 
 bp = Blueprint("contest", __name__, template_folder="templates")
+
+#: How old a round view a start may begin with (its statement checks it, see services.start).
+START_VIEW_AGE = 1.0
 
 
 @bp.app_template_filter("score")
@@ -65,7 +68,7 @@ def round_page(round_id: int) -> Any:
 @login_required
 def start(round_id: int) -> Any:
     session = get_session()
-    round_ = get_round(session, round_id)
+    round_ = round_view(session, round_id, max_age=START_VIEW_AGE)
     try:
         started = services.start(session, round_, current_user)
     except Conflict as error:
@@ -90,7 +93,7 @@ def attempt_page(attempt_id: int) -> Any:
     count = len(attempt.items)
     position = request.args.get("q", attempt.resume_position, type=int) or 1
     position = min(max(position, 1), count)
-    round_ = get_round(get_session(), attempt.round_id)
+    round_ = round_view(get_session(), attempt.round_id)
     locale = str(get_locale() or "vi")
     return render_template(
         "attempts/attempt.html",

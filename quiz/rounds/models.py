@@ -92,8 +92,13 @@ class Round(Base):
         return sum(int(line["count"]) for line in self.blueprint)
 
     def status_at(self, moment: datetime) -> RoundStatus:
-        if moment < self.opens_at:
-            return RoundStatus.UPCOMING
-        if moment < self.closes_at:
-            return RoundStatus.OPEN
-        return RoundStatus.CLOSED
+        return window_status(self.opens_at, self.closes_at, moment)
+
+
+def window_status(opens_at: datetime, closes_at: datetime, moment: datetime) -> RoundStatus:
+    """Upcoming before ``opens_at``, open until ``closes_at`` (excluded), closed after."""
+    if moment < opens_at:
+        return RoundStatus.UPCOMING
+    if moment < closes_at:
+        return RoundStatus.OPEN
+    return RoundStatus.CLOSED

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from quiz.audit.services import record
@@ -29,7 +29,14 @@ from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput, NotFound
 from quiz.rounds import drawing
 from quiz.rounds.drawing import unfillable_line
-from quiz.rounds.models import AttemptPolicy, MultipleChoicePolicy, Review, Round
+from quiz.rounds.models import (
+    AttemptPolicy,
+    MultipleChoicePolicy,
+    Review,
+    Round,
+    RoundStatus,
+    window_status,
+)
 
 
 @dataclass
@@ -337,6 +344,62 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "prediction_text": data.prediction_text or None,
     }
     return {key for key in current if current[key] != new[key]}
+
+
+@dataclass(frozen=True, slots=True)
+class RoundView:
+    """What the contest's hot paths (start, attempt page) read of a round: a plain row."""
+
+    id: int
+    title: dict[str, str]
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_seconds: int
+    grace_seconds: int
+    max_attempts: int
+    review: str
+    prediction_text: dict[str, str] | None
+    paper_revision: int
+    first_started_at: datetime | None
+
+    def status_at(self, moment: datetime) -> RoundStatus:
+        return window_status(self.opens_at, self.closes_at, moment)
+
+
+_ROUND_VIEW = select(
+    *(getattr(Round, name) for name in RoundView.__slots__)  # type: ignore[attr-defined]
+).where(Round.id == bindparam("round_id"))
+
+
+#: Round views this process read lately, by id: (when read, view).
+_recent_views: dict[int, tuple[datetime, RoundView]] = {}
+
+
+def round_view(session: Session, round_id: int, *, max_age: float = 0) -> RoundView:
+    """The round as a plain row (NotFound when there is none).
+
+    With ``max_age`` a view this process read less than that many seconds ago may
+    be returned instead: for a start, whose statement checks every value it uses
+    against the round's row (and reads it afresh when one differs).
+    """
+    moment = now()
+    if max_age > 0:
+        found = _recent_views.get(round_id)
+        if found is not None and (moment - found[0]).total_seconds() < max_age:
+            return found[1]
+    row = session.connection().execute(_ROUND_VIEW, {"round_id": round_id}).first()
+    if row is None:
+        raise NotFound(_l("This round does not exist."))
+    view = RoundView(*row)
+    if len(_recent_views) > 1000:
+        _recent_views.clear()
+    _recent_views[round_id] = (moment, view)
+    return view
+
+
+def forget_round_views() -> None:
+    """Forget the round views read lately (tests)."""
+    _recent_views.clear()
 
 
 def get_round(session: Session, round_id: int) -> Round:
