@@ -5,11 +5,16 @@ student per Locust user, behaving as a browser does.
 
 1. At a moment drawn uniformly over the ``BENCH_LOGIN_WINDOW`` seconds before
    the start instant: ``GET /login``, ``POST /login`` with the student's real
-   password (production Argon2id), the round page (the waiting room), and the
-   style sheet and the attempt page's script once, as a browser caches them.
+   password (production Argon2id), the round page (the waiting room), the
+   style sheet and the scripts once, as a browser caches them, and, as the
+   round page's script does, the student's sealed paper (``GET
+   /rounds/{id}/paper``).
 2. At the common instant ``BENCH_START_AT`` (a Unix time; the round opens
-   then): ``POST /rounds/{id}/start`` (the form) and ``GET /attempts/{id}`` (the
-   HTML page, with its questions).
+   then): ``POST /rounds/{id}/start`` as the round page's script sends it; its
+   answer carries the paper's key, which opens the questions in place. Without
+   a sealed paper (``BENCH_SEALED=0``, or none drawn), the form's post and
+   ``GET /attempts/{id}``, the HTML page with its questions, as a browser
+   without the script does.
 3. 20 answer saves through the API as the page's script sends them
    (``PUT /api/v1/attempts/{id}/answers/{position}``, the session cookie and
    the ``X-CSRFToken`` header), each after a think time drawn uniformly in
@@ -47,9 +52,12 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+from cryptography.exceptions import InvalidTag
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
+
+from quiz.attempts import sealing  # noqa: E402 - the app's own sealing, to open the paper
 
 OUT = Path(os.environ.get("BENCH_OUT", "benchmarks/out"))
 ROUND_ID = int(os.environ.get("BENCH_ROUND_ID", "1"))
@@ -60,6 +68,7 @@ START_AT = float(os.environ.get("BENCH_START_AT", "0"))
 LOGIN_WINDOW = float(os.environ.get("BENCH_LOGIN_WINDOW", "600"))
 PROCESSES = int(os.environ.get("BENCH_PROCESSES", "1"))
 PASSWORD = os.environ.get("BENCH_PASSWORD", "")
+SEALED = os.environ.get("BENCH_SEALED", "1") == "1"
 START_TRIES = 5
 #: The page's script retries an unsent answer after 1, 2, 4... seconds, at most 15.
 RETRY_FIRST, RETRY_MAX, SAVE_TRIES = 1.0, 15.0, 12
@@ -252,8 +261,22 @@ class ContestStudent(FastHttpUser):
         if not found:
             return False
         self.start_token = found.group(1)
+        token = PAGE_CSRF.search(page.text)
+        self.page_token = token.group(1) if token else self.start_token
         for asset in dict.fromkeys(STATIC.findall(page.text)):  # cached from then on
             self.get(asset, "static")
+        self.parcel = None
+        if SEALED:
+            with self.client.get(
+                f"/rounds/{ROUND_ID}/paper", name="sealed paper", catch_response=True
+            ) as response:
+                if response.status_code == 200:
+                    self.parcel = response.json()
+                    response.success()
+                elif response.status_code == 404:
+                    response.success()  # no paper drawn for this student: a plain start
+                else:
+                    response.failure(failure_text(response))
         delay = START_AT - time.time()
         if delay > 0:
             gevent.sleep(delay)
@@ -261,9 +284,51 @@ class ContestStudent(FastHttpUser):
             self.outcome["late"] = True
         return True
 
-    def run_attempt(self) -> None:
-        location = None
+    def start_in_place(self) -> tuple[int, str] | None:
+        """The round page's script: the start, then the sealed paper opened with its key.
+
+        (attempt id, questions HTML), or None when the attempt page must be loaded.
+        """
         for attempt in range(START_TRIES):
+            with self.client.post(
+                f"/rounds/{ROUND_ID}/start",
+                data={"csrf_token": self.start_token, "paper": self.parcel["key_id"]},
+                headers={"Accept": "application/json"},
+                name="start",
+                catch_response=True,
+            ) as response:
+                if response.status_code == 200:
+                    response.success()
+                    answer = response.json()
+                    self.outcome["start_s"] = round(time.time() - START_AT, 3)
+                    break
+                response.failure(failure_text(response))
+            gevent.sleep(min(RETRY_MAX, RETRY_FIRST * 2**attempt))
+        else:
+            self.outcome["start_status"] = "failed"
+            return None
+        self.attempt_url = answer["url"].split("?")[0]
+        if not answer.get("key"):
+            return None
+        try:
+            html = sealing.unseal(sealing._bytes(answer["key"]), self.parcel)
+        except (InvalidTag, ValueError):
+            return None
+        self.outcome["page_s"] = self.outcome["start_s"]
+        self.outcome["opened_in_place"] = True
+        return int(answer["attempt"]), html
+
+    def run_attempt(self) -> None:
+        opened = self.start_in_place() if self.parcel else None
+        if opened is not None:
+            attempt_id, html = opened
+            self.outcome["attempt"] = attempt_id
+            self.answer_all(attempt_id, html, {"X-CSRFToken": self.page_token})
+            return
+        if self.outcome.get("start_status") == "failed":
+            return
+        location = getattr(self, "attempt_url", None)  # started already, not opened in place
+        for attempt in range(0 if location else START_TRIES):
             with self.client.post(
                 f"/rounds/{ROUND_ID}/start",
                 data={"csrf_token": self.start_token},
@@ -284,6 +349,7 @@ class ContestStudent(FastHttpUser):
             self.outcome["start_status"] = "failed"
             return
         path = "/" + location.split("/", 3)[-1] if location.startswith("http") else location
+        self.outcome.setdefault("start_s", round(time.time() - START_AT, 3))
         page = None
         for attempt in range(START_TRIES):
             page = self.get(path, "attempt page")
@@ -296,7 +362,10 @@ class ContestStudent(FastHttpUser):
         html = page.text
         attempt_id = int(ATTEMPT.search(html).group(1))
         self.outcome["attempt"] = attempt_id
-        headers = {"X-CSRFToken": PAGE_CSRF.search(html).group(1)}
+        self.answer_all(attempt_id, html, {"X-CSRFToken": PAGE_CSRF.search(html).group(1)})
+
+    def answer_all(self, attempt_id: int, html: str, headers: dict) -> None:
+        """Every question answered as the page's script saves it, then the submission."""
         sections = html.split('<section class="card item')[1:]
         for section in sections:
             position = int(SECTION.search('<section class="card item' + section).group(1))

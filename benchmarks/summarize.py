@@ -234,6 +234,7 @@ def burst(students: list[dict[str, Any]], healthz_rps: float | None) -> dict[str
         "ratio_start_to_healthz": round(rate / healthz_rps, 3) if rate and healthz_rps else None,
         "login_latency_ms": spread([s["login_ms"] for s in students if "login_ms" in s]),
         "late_to_the_instant": sum(1 for s in students if s.get("late")),
+        "opened_in_place": sum(1 for s in students if s.get("opened_in_place")),
     }
 
 

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("seed", sa.Integer(), nullable=False),
         sa.Column("max_score", sa.Integer(), nullable=False),
         sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["round_id"], ["rounds.id"], name=op.f("fk_papers_round_id_rounds"), ondelete="CASCADE"
         ),

@@ -147,6 +147,9 @@ class Paper(Base):
     seed: Mapped[int]
     max_score: Mapped[int]
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: When a start turned it into an attempt. A used paper is only marked (one row
+    #: written at the start instant); the next preparation removes it.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PaperItem(Base):

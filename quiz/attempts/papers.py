@@ -28,10 +28,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
+from quiz.accounts.principal import Person
 from quiz.attempts.models import Attempt, Paper, PaperItem
+from quiz.attempts.services import Sheet, SheetItem
+from quiz.bank import cache
 from quiz.clock import now
 from quiz.rounds.models import Round
-from quiz.rounds.services import blueprint_pool, draw_questions
+from quiz.rounds.services import RoundView, blueprint_pool, draw_questions
 
 #: Rounds opening within this time get their papers (Moodle pre-creates an hour ahead).
 DEFAULT_AHEAD = timedelta(hours=2)
@@ -62,8 +65,9 @@ def rounds_to_prepare(session: Session, ahead: timedelta = DEFAULT_AHEAD) -> lis
 
 
 def remove_stale(session: Session, round_: Round) -> int:
-    """Remove the round's papers drawn at an older revision (and all of a closed round's)."""
-    stale = Paper.revision != round_.paper_revision
+    """Remove the round's papers drawn at an older revision or used by a start (and all of
+    a closed round's)."""
+    stale = (Paper.revision != round_.paper_revision) | Paper.used_at.is_not(None)
     if round_.closes_at <= now():
         stale = Paper.id.is_not(None)
     result = session.execute(
@@ -150,7 +154,9 @@ def ready(session: Session, round_: Round) -> tuple[int, int]:
     papers = (
         session.scalar(
             select(func.count(Paper.id)).where(
-                Paper.round_id == round_.id, Paper.revision == round_.paper_revision
+                Paper.round_id == round_.id,
+                Paper.revision == round_.paper_revision,
+                Paper.used_at.is_(None),
             )
         )
         or 0
@@ -179,4 +185,53 @@ def drawn_at(session: Session, round_: Round) -> datetime | None:
         select(func.max(Paper.drawn_at)).where(
             Paper.round_id == round_.id, Paper.revision == round_.paper_revision
         )
+    )
+
+
+def paper_sheet(session: Session, round_: Round | RoundView, student: Person) -> Sheet | None:
+    """The student's paper at the round's current revision as the attempt page shows it
+    (no attempt yet: id 0, nothing answered), with its key; None without one.
+
+    Only for sealing (``quiz.attempts.sealing``): its questions leave the server
+    under the paper's key, which the start alone gives out.
+    """
+    paper = session.execute(
+        select(Paper.id, Paper.key, Paper.max_score)
+        .join(Round, (Round.id == Paper.round_id) & (Round.paper_revision == Paper.revision))
+        .where(
+            Paper.round_id == round_.id,
+            Paper.student_id == student.id,
+            Paper.used_at.is_(None),
+        )
+    ).first()
+    if paper is None:
+        return None
+    items = session.execute(
+        select(PaperItem.position, PaperItem.question_version_id, PaperItem.option_order)
+        .where(PaperItem.paper_id == paper.id)
+        .order_by(PaperItem.position)
+    ).all()
+    views = cache.versions(session, [item.question_version_id for item in items])
+    moment = now()
+    return Sheet(
+        id=0,
+        round_id=round_.id,
+        student_id=student.id,
+        number=0,
+        status="paper",
+        started_at=moment,
+        deadline=moment,
+        save_until=moment,
+        submitted_at=None,
+        score_units=None,
+        max_score=paper.max_score,
+        duration_ms=None,
+        prediction=None,
+        items=[
+            SheetItem(
+                i.position, views[i.question_version_id], list(i.option_order), [], None, None
+            )
+            for i in items
+        ],
+        key=paper.key,
     )

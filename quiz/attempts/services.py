@@ -38,7 +38,6 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
-    delete,
     exists,
     insert,
     literal,
@@ -83,6 +82,8 @@ class Started(NamedTuple):
     created: bool
     #: The key of the paper it was made from: it opens the copy sealed in the browser.
     key: bytes | None = None
+    #: The new attempt's deadline (when made from a paper).
+    deadline: datetime | None = None
 
 
 @dataclass
@@ -116,6 +117,8 @@ class Sheet:
     duration_ms: int | None
     prediction: int | None
     items: list[SheetItem]
+    #: Only on a paper not yet started (``papers.paper_sheet``): the key sealing it.
+    key: bytes | None = None
 
     @property
     def resume_position(self) -> int:
@@ -257,7 +260,7 @@ def _start_carefully(
         if started is None:
             # A paper drawn for another attempt number is of no use any more.
             session.connection().execute(
-                _PAPER_USED, {"round_id": round_.id, "student_id": student.id}
+                _PAPER_USED, {"the_round": round_.id, "the_student": student.id, "moment": moment}
             )
             started = Started(
                 _start_with_new_draw(session, round_, student, number, times), number, True
@@ -291,8 +294,9 @@ _FIRST_START = (
     .values(first_started_at=bindparam("moment", type_=UTCDateTime()))
 )
 _THE_PAPER = (
-    Paper.round_id == bindparam("round_id"),
-    Paper.student_id == bindparam("student_id"),
+    Paper.round_id == bindparam("the_round"),
+    Paper.student_id == bindparam("the_student"),
+    Paper.used_at.is_(None),
 )
 
 
@@ -346,8 +350,12 @@ _ITEMS_FROM_PAPER = insert(AttemptItem).from_select(
     .join(Paper, Paper.id == PaperItem.paper_id)
     .where(*_THE_PAPER),
 )
-_PAPER_USED = delete(Paper).where(*_THE_PAPER)
-_PAPER_TAKEN = delete(Paper).where(*_THE_PAPER).returning(Paper.key)
+_PAPER_USED = (
+    update(Paper.__table__)
+    .where(*_THE_PAPER)
+    .values(used_at=bindparam("moment", type_=UTCDateTime()))
+)
+_PAPER_TAKEN = _PAPER_USED.returning(Paper.key)
 
 
 def _start_from_paper(
@@ -361,7 +369,7 @@ def _start_from_paper(
     """Turn the student's paper into the attempt (for attempt ``number`` when given);
     None when there is no usable paper."""
     connection = session.connection()
-    which = {"round_id": round_.id, "student_id": student.id}
+    which = {"the_round": round_.id, "the_student": student.id}
     values = {**which, **times}
     if number is not None:
         values["number"] = number
@@ -369,8 +377,8 @@ def _start_from_paper(
     if made is None:
         return None
     connection.execute(_ITEMS_FROM_PAPER, {**which, "attempt_id": made.id})
-    key = connection.execute(_PAPER_TAKEN, which).scalar()
-    return Started(int(made.id), int(made.number), True, key)
+    key = connection.execute(_PAPER_TAKEN, {**which, "moment": times["started_at"]}).scalar()
+    return Started(int(made.id), int(made.number), True, key, times["deadline"])
 
 
 def _start_with_new_draw(

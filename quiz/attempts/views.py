@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
-from quiz.attempts import services
+from quiz.attempts import papers, sealing, services
 from quiz.attempts.models import Attempt
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.db import get_session, writes_on_get
+from quiz.errorpages import json_error
 from quiz.errors import Conflict, ServiceError
+from quiz.i18n import localized
 from quiz.rounds.services import get_round, list_rounds, round_view, status_now
 
 bp = Blueprint("contest", __name__, template_folder="templates")
@@ -67,14 +69,54 @@ def round_page(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/start")
 @login_required
 def start(round_id: int) -> Any:
+    """Start (the form), or, for the round page's script, answer in JSON with the key of
+    the sealed paper it holds (``paper``: its key id) when the attempt was made from it."""
     session = get_session()
     round_ = round_view(session, round_id, max_age=START_VIEW_AGE)
+    script = request.accept_mimetypes.best == "application/json"
     try:
         started = services.start(session, round_, current_user)
     except Conflict as error:
+        if script:
+            return json_error(error.status, error.message, error.code)
         flash(str(error.message), "error")
         return redirect(url_for("contest.round_page", round_id=round_id))
-    return redirect(url_for("contest.attempt_page", attempt_id=started.attempt_id))
+    if not script:
+        return redirect(url_for("contest.attempt_page", attempt_id=started.attempt_id))
+    opened = started.key is not None and sealing.key_id(started.key) == request.form.get("paper")
+    attempt_id = started.attempt_id
+    return {
+        "attempt": attempt_id,
+        "url": url_for("contest.attempt_page", attempt_id=attempt_id, q=1),
+        "answer_url": url_for("contest.answer", attempt_id=attempt_id),
+        "confirm_url": url_for("contest.confirm", attempt_id=attempt_id),
+        "result_url": url_for("contest.result", attempt_id=attempt_id),
+        "key": sealing.key_text(started.key) if opened and started.key else None,
+        "remaining_seconds": services.remaining_seconds(started.deadline)
+        if started.deadline
+        else None,
+        "title": _("Question %(n)d", n=1) + " · " + localized(round_.title, locale()),
+    }
+
+
+@bp.get("/rounds/<int:round_id>/paper")
+@login_required
+def sealed_paper(round_id: int) -> Any:
+    """The student's paper for the round page to hold until the start: sealed, so that
+    nothing of it can be read before the start gives out its key (404 without one)."""
+    session = get_session()
+    round_ = round_view(session, round_id)
+    sheet = papers.paper_sheet(session, round_, current_user)
+    if sheet is None or sheet.key is None or status_now(round_) == "closed":
+        abort(404)
+    html = attempt_items_html(sheet, locale(), 1, generate_csrf())
+    response = jsonify({**sealing.seal(sheet.key, html), "count": len(sheet.items)})
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def locale() -> str:
+    return str(get_locale() or "vi")
 
 
 def own_attempt(attempt_id: int) -> Sheet:
@@ -94,14 +136,13 @@ def attempt_page(attempt_id: int) -> Any:
     position = request.args.get("q", attempt.resume_position, type=int) or 1
     position = min(max(position, 1), count)
     round_ = round_view(get_session(), attempt.round_id)
-    locale = str(get_locale() or "vi")
     return render_template(
         "attempts/attempt.html",
         attempt=attempt,
         round=round_,
         position=position,
         remaining=services.remaining_seconds(attempt.deadline),
-        items_html=attempt_items_html(attempt, locale, position, generate_csrf()),
+        items_html=attempt_items_html(attempt, locale(), position, generate_csrf()),
     )
 
 

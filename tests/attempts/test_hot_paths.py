@@ -62,7 +62,7 @@ def test_a_start_from_a_paper_copies_it_and_draws_nothing(
     assert changed[:3] == [
         ["INSERT", "INTO", "attempts"],
         ["INSERT", "INTO", "attempt_items"],
-        ["DELETE", "FROM", "papers"],
+        ["UPDATE", "papers", "SET"],
     ]
     assert not any("FROM questions" in sql for sql in seen.sql), "no draw at the start"
     assert len(seen) <= 7, seen.sql

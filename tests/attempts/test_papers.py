@@ -85,7 +85,8 @@ def test_the_start_turns_the_paper_into_the_attempt_with_the_same_seeded_draw(
     # Reproducible from the seed, exactly as a draw at the start would be.
     again = draw_questions(db_session, blueprint_pool(db_session, round_), seed)
     assert [(q.version.id, q.option_order) for q in again] == [tuple(i) for i in items]
-    assert paper_of(db_session, round_, student) is None
+    db_session.refresh(paper)
+    assert paper.used_at is not None  # marked at the instant, removed by the next preparation
 
 
 def test_a_paper_is_not_an_attempt(app, runner, db_session, make_round, student, organiser):

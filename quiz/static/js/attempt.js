@@ -4,239 +4,244 @@
 // zero. Without JavaScript the page still works with plain form posts.
 (function () {
   "use strict";
-  var root = document.querySelector("[data-attempt]");
-  if (!root) return;
-  var id = root.dataset.attempt;
-  var csrf = root.dataset.csrf;
-  var count = Number(root.dataset.count);
-  var queueKey = "quiz-attempt-" + id + "-pending";
-  var flagKey = "quiz-attempt-" + id + "-flags";
-  var placeKey = "quiz-attempt-" + id + "-position";
-  var stateEl = document.getElementById("save-state");
-  var alertEl = document.getElementById("time-alert");
-  var countdownEl = document.getElementById("countdown");
-  var finished = false;
+  // The round page calls run() itself once the start has opened the sealed paper.
+  window.quizAttempt = { run: run };
+  var shown = document.querySelector("[data-attempt]:not([hidden])");
+  if (shown) run(shown);
 
-  function load(key, fallback) {
-    try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
-  }
-  function store(key, value) {
-    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
-  }
-  var pending = load(queueKey, {});
-  var flags = load(flagKey, {});
+  function run(root) {
+    var id = root.dataset.attempt;
+    var csrf = root.dataset.csrf;
+    var count = Number(root.dataset.count);
+    var queueKey = "quiz-attempt-" + id + "-pending";
+    var flagKey = "quiz-attempt-" + id + "-flags";
+    var placeKey = "quiz-attempt-" + id + "-position";
+    var stateEl = document.getElementById("save-state");
+    var alertEl = document.getElementById("time-alert");
+    var countdownEl = document.getElementById("countdown");
+    var finished = false;
 
-  // --- the countdown follows the server: remaining seconds, measured on a monotonic clock
-  var deadline = performance.now() + Number(root.dataset.remaining) * 1000;
-  function resync(remainingSeconds) {
-    // The server's clock is the only clock: its answer replaces the local estimate.
-    deadline = performance.now() + remainingSeconds * 1000;
-  }
-  var warned = {};
-  function tick() {
-    var left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
-    countdownEl.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-    [[300, "msgFive"], [60, "msgOne"]].forEach(function (w) {
-      if (left <= w[0] && left > 0 && !warned[w[0]]) {
-        warned[w[0]] = true;
-        alertEl.textContent = root.dataset[w[1]];
-        alertEl.hidden = false;
-        root.classList.add(w[0] === 60 ? "last-minute" : "last-minutes");
-      }
-    });
-    if (left === 0 && !finished) { finished = true; timeUp(); return; }
-    setTimeout(tick, 250);
-  }
-
-  // --- saving
-  function setState(text, kind) {
-    stateEl.textContent = text;
-    stateEl.className = "save-state " + (kind || "");
-  }
-  function choicesOf(position) {
-    var section = document.querySelector('.item[data-position="' + position + '"]');
-    return Array.prototype.map.call(section.querySelectorAll('input[name="choices"]:checked'),
-      function (input) { return input.value; });
-  }
-  function mark(position) {
-    var link = document.querySelector('.navigator a[data-position="' + position + '"]');
-    var answered = choicesOf(position).length > 0;
-    link.classList.toggle("answered", answered);
-    link.classList.toggle("unanswered", !answered);
-    link.classList.toggle("flagged", !!flags[position]);
-  }
-  // One drain at a time sends every pending answer in turn; it resolves once the
-  // queue is empty and rejects when the network (or the server) fails, so that
-  // finishing or submitting never runs ahead of an answer still on its way.
-  var draining = null;
-  var late = false;
-  var retryDelay = 1000;
-  var retryTimer = null;
-  function drain() {
-    if (!draining) {
-      draining = sendAll().then(function () { draining = null; },
-                                function (error) { draining = null; throw error; });
+    function load(key, fallback) {
+      try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
     }
-    return draining;
-  }
-  function sendAll() {
-    var positions = Object.keys(pending);
-    if (!positions.length || late) {
-      if (!late && Object.keys(pending).length === 0 && stateEl.textContent) {
-        setState(root.dataset.msgSaved, "saved");
-      }
-      return Promise.resolve();
+    function store(key, value) {
+      try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
     }
-    var position = positions[0];
-    var choices = pending[position];
-    setState(root.dataset.msgSaving, "saving");
-    return fetch("/api/v1/attempts/" + id + "/answers/" + position, {
-      method: "PUT",
-      credentials: "same-origin",
-      keepalive: true,
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ choices: choices })
-    }).then(function (response) {
-      if (response.ok) {
-        // A newer choice made while this one was on its way stays queued.
-        if (JSON.stringify(pending[position]) === JSON.stringify(choices)) delete pending[position];
-        store(queueKey, pending);
-        retryDelay = 1000;
-        return response.json().then(function (body) {
-          resync(body.remaining_seconds);
+    var pending = load(queueKey, {});
+    var flags = load(flagKey, {});
+
+    // --- the countdown follows the server: remaining seconds, measured on a monotonic clock
+    var deadline = performance.now() + Number(root.dataset.remaining) * 1000;
+    function resync(remainingSeconds) {
+      // The server's clock is the only clock: its answer replaces the local estimate.
+      deadline = performance.now() + remainingSeconds * 1000;
+    }
+    var warned = {};
+    function tick() {
+      var left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+      countdownEl.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      [[300, "msgFive"], [60, "msgOne"]].forEach(function (w) {
+        if (left <= w[0] && left > 0 && !warned[w[0]]) {
+          warned[w[0]] = true;
+          alertEl.textContent = root.dataset[w[1]];
+          alertEl.hidden = false;
+          root.classList.add(w[0] === 60 ? "last-minute" : "last-minutes");
+        }
+      });
+      if (left === 0 && !finished) { finished = true; timeUp(); return; }
+      setTimeout(tick, 250);
+    }
+
+    // --- saving
+    function setState(text, kind) {
+      stateEl.textContent = text;
+      stateEl.className = "save-state " + (kind || "");
+    }
+    function choicesOf(position) {
+      var section = document.querySelector('.item[data-position="' + position + '"]');
+      return Array.prototype.map.call(section.querySelectorAll('input[name="choices"]:checked'),
+        function (input) { return input.value; });
+    }
+    function mark(position) {
+      var link = document.querySelector('.navigator a[data-position="' + position + '"]');
+      var answered = choicesOf(position).length > 0;
+      link.classList.toggle("answered", answered);
+      link.classList.toggle("unanswered", !answered);
+      link.classList.toggle("flagged", !!flags[position]);
+    }
+    // One drain at a time sends every pending answer in turn; it resolves once the
+    // queue is empty and rejects when the network (or the server) fails, so that
+    // finishing or submitting never runs ahead of an answer still on its way.
+    var draining = null;
+    var late = false;
+    var retryDelay = 1000;
+    var retryTimer = null;
+    function drain() {
+      if (!draining) {
+        draining = sendAll().then(function () { draining = null; },
+                                  function (error) { draining = null; throw error; });
+      }
+      return draining;
+    }
+    function sendAll() {
+      var positions = Object.keys(pending);
+      if (!positions.length || late) {
+        if (!late && Object.keys(pending).length === 0 && stateEl.textContent) {
           setState(root.dataset.msgSaved, "saved");
+        }
+        return Promise.resolve();
+      }
+      var position = positions[0];
+      var choices = pending[position];
+      setState(root.dataset.msgSaving, "saving");
+      return fetch("/api/v1/attempts/" + id + "/answers/" + position, {
+        method: "PUT",
+        credentials: "same-origin",
+        keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ choices: choices })
+      }).then(function (response) {
+        if (response.ok) {
+          // A newer choice made while this one was on its way stays queued.
+          if (JSON.stringify(pending[position]) === JSON.stringify(choices)) delete pending[position];
+          store(queueKey, pending);
+          retryDelay = 1000;
+          return response.json().then(function (body) {
+            resync(body.remaining_seconds);
+            setState(root.dataset.msgSaved, "saved");
+            return sendAll();
+          });
+        }
+        if (response.status === 409) {
+          late = true;
+          pending = {};
+          store(queueKey, pending);
+          setState(root.dataset.msgLate, "error");
+          window.location.href = root.dataset.result;
+          return undefined;
+        }
+        if (response.status === 422 || response.status === 404) {
+          delete pending[position];  // the server will never take it: do not retry forever
+          store(queueKey, pending);
           return sendAll();
-        });
-      }
-      if (response.status === 409) {
-        late = true;
-        pending = {};
-        store(queueKey, pending);
-        setState(root.dataset.msgLate, "error");
-        window.location.href = root.dataset.result;
-        return undefined;
-      }
-      if (response.status === 422 || response.status === 404) {
-        delete pending[position];  // the server will never take it: do not retry forever
-        store(queueKey, pending);
-        return sendAll();
-      }
-      throw new Error("status " + response.status);  // 429, 5xx: keep it and retry
-    });
-  }
-  function flush() {
-    return drain().catch(function () {
-      setState(root.dataset.msgOffline, "offline");
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(flush, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 15000);
-      throw new Error("not sent yet");
-    });
-  }
-  function flushQuietly() { flush().catch(function () { /* retried by the timer */ }); }
-  window.addEventListener("online", function () { retryDelay = 1000; flushQuietly(); });
-  // A phone that slept may have paused this page's clock: ask the server again.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState !== "visible" || finished) return;
-    fetch("/api/v1/attempts/" + id, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) {
-        if (!body) return;
-        if (body.status !== "in_progress") { window.location.href = root.dataset.result; return; }
-        resync(body.remaining_seconds);
-      }).catch(function () { /* offline: the local countdown goes on */ });
-    flushQuietly();
-  });
-
-  // --- navigation: one question per screen
-  function show(position) {
-    position = Math.min(Math.max(Number(position), 1), count);
-    document.querySelectorAll(".item").forEach(function (section) {
-      var current = Number(section.dataset.position) === position;
-      section.hidden = !current;
-      section.classList.toggle("current", current);
-    });
-    document.querySelectorAll(".navigator a").forEach(function (link) {
-      var current = Number(link.dataset.position) === position;
-      link.classList.toggle("current", current);
-      if (current) link.setAttribute("aria-current", "step"); else link.removeAttribute("aria-current");
-    });
-    store(placeKey, position);
-    history.replaceState(null, "", "?q=" + position);
-    var title = document.getElementById("q" + position + "-title");
-    if (title) { title.setAttribute("tabindex", "-1"); title.focus({ preventScroll: false }); }
-  }
-  document.querySelectorAll(".navigator a").forEach(function (link) {
-    link.addEventListener("click", function (event) { event.preventDefault(); show(link.dataset.position); });
-  });
-  document.querySelectorAll(".answer-form").forEach(function (form) {
-    var position = form.querySelector('input[name="position"]').value;
-    form.addEventListener("change", function (event) {
-      if (event.target.classList.contains("flag-toggle")) {
-        flags[position] = event.target.checked;
-        store(flagKey, flags);
-        mark(position);
-        return;
-      }
-      pending[position] = choicesOf(position);
-      store(queueKey, pending);
-      mark(position);
+        }
+        throw new Error("status " + response.status);  // 429, 5xx: keep it and retry
+      });
+    }
+    function flush() {
+      return drain().catch(function () {
+        setState(root.dataset.msgOffline, "offline");
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(flush, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 15000);
+        throw new Error("not sent yet");
+      });
+    }
+    function flushQuietly() { flush().catch(function () { /* retried by the timer */ }); }
+    window.addEventListener("online", function () { retryDelay = 1000; flushQuietly(); });
+    // A phone that slept may have paused this page's clock: ask the server again.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState !== "visible" || finished) return;
+      fetch("/api/v1/attempts/" + id, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body) return;
+          if (body.status !== "in_progress") { window.location.href = root.dataset.result; return; }
+          resync(body.remaining_seconds);
+        }).catch(function () { /* offline: the local countdown goes on */ });
       flushQuietly();
     });
-    form.addEventListener("submit", function (event) {
+
+    // --- navigation: one question per screen
+    function show(position) {
+      position = Math.min(Math.max(Number(position), 1), count);
+      document.querySelectorAll(".item").forEach(function (section) {
+        var current = Number(section.dataset.position) === position;
+        section.hidden = !current;
+        section.classList.toggle("current", current);
+      });
+      document.querySelectorAll(".navigator a").forEach(function (link) {
+        var current = Number(link.dataset.position) === position;
+        link.classList.toggle("current", current);
+        if (current) link.setAttribute("aria-current", "step"); else link.removeAttribute("aria-current");
+      });
+      store(placeKey, position);
+      history.replaceState(null, "", "?q=" + position);
+      var title = document.getElementById("q" + position + "-title");
+      if (title) { title.setAttribute("tabindex", "-1"); title.focus({ preventScroll: false }); }
+    }
+    document.querySelectorAll(".navigator a").forEach(function (link) {
+      link.addEventListener("click", function (event) { event.preventDefault(); show(link.dataset.position); });
+    });
+    document.querySelectorAll(".answer-form").forEach(function (form) {
+      var position = form.querySelector('input[name="position"]').value;
+      form.addEventListener("change", function (event) {
+        if (event.target.classList.contains("flag-toggle")) {
+          flags[position] = event.target.checked;
+          store(flagKey, flags);
+          mark(position);
+          return;
+        }
+        pending[position] = choicesOf(position);
+        store(queueKey, pending);
+        mark(position);
+        flushQuietly();
+      });
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var button = event.submitter;
+        if (button && button.dataset.finish) { finish(); return; }
+        if (button && button.dataset.go) show(button.dataset.go);
+      });
+    });
+    function finish() {
+      // Only once every answer is on the server: the confirmation page lists what it has.
+      flush().then(function () { window.location.href = root.dataset.confirm; },
+                   function () { /* still offline: the message says so, try again later */ });
+    }
+    document.getElementById("finish-link").addEventListener("click", function (event) {
       event.preventDefault();
-      var button = event.submitter;
-      if (button && button.dataset.finish) { finish(); return; }
-      if (button && button.dataset.go) show(button.dataset.go);
+      finish();
     });
-  });
-  function finish() {
-    // Only once every answer is on the server: the confirmation page lists what it has.
-    flush().then(function () { window.location.href = root.dataset.confirm; },
-                 function () { /* still offline: the message says so, try again later */ });
-  }
-  document.getElementById("finish-link").addEventListener("click", function (event) {
-    event.preventDefault();
-    finish();
-  });
 
-  var submitTries = 0;
-  function timeUp() {
-    alertEl.textContent = root.dataset.msgZero;
-    alertEl.hidden = false;
-    // Send what is still queued first (the grace period covers this), then submit;
-    // after a few failed tries submit anyway: the server keeps what arrived in time.
-    drain().catch(function () {
-      if (++submitTries < 5) return new Promise(function (_ok, fail) {
-        setTimeout(function () { fail(new Error("retry")); }, 1000);
-      });
-      return undefined;
-    }).then(function () {
-      return fetch("/api/v1/attempts/" + id + "/submit", {
-        method: "POST", credentials: "same-origin", keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: "{}"
-      });
-    }).then(function (response) {
-      if (response && response.ok) window.location.href = root.dataset.result;
-      else throw new Error("submit");
-    }).catch(function () { setTimeout(timeUp, 2000); });
-  }
+    var submitTries = 0;
+    function timeUp() {
+      alertEl.textContent = root.dataset.msgZero;
+      alertEl.hidden = false;
+      // Send what is still queued first (the grace period covers this), then submit;
+      // after a few failed tries submit anyway: the server keeps what arrived in time.
+      drain().catch(function () {
+        if (++submitTries < 5) return new Promise(function (_ok, fail) {
+          setTimeout(function () { fail(new Error("retry")); }, 1000);
+        });
+        return undefined;
+      }).then(function () {
+        return fetch("/api/v1/attempts/" + id + "/submit", {
+          method: "POST", credentials: "same-origin", keepalive: true,
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: "{}"
+        });
+      }).then(function (response) {
+        if (response && response.ok) window.location.href = root.dataset.result;
+        else throw new Error("submit");
+      }).catch(function () { setTimeout(timeUp, 2000); });
+    }
 
-  // --- resume: answers still waiting in this browser win over what the page shows
-  Object.keys(pending).forEach(function (position) {
-    var section = document.querySelector('.item[data-position="' + position + '"]');
-    if (!section) return;
-    section.querySelectorAll('input[name="choices"]').forEach(function (input) {
-      input.checked = pending[position].indexOf(input.value) !== -1;
+    // --- resume: answers still waiting in this browser win over what the page shows
+    Object.keys(pending).forEach(function (position) {
+      var section = document.querySelector('.item[data-position="' + position + '"]');
+      if (!section) return;
+      section.querySelectorAll('input[name="choices"]').forEach(function (input) {
+        input.checked = pending[position].indexOf(input.value) !== -1;
+      });
     });
-  });
-  for (var p = 1; p <= count; p++) {
-    var toggle = document.querySelector('.flag-toggle[data-position="' + p + '"]');
-    if (toggle) toggle.checked = !!flags[p];
-    mark(p);
+    for (var p = 1; p <= count; p++) {
+      var toggle = document.querySelector('.flag-toggle[data-position="' + p + '"]');
+      if (toggle) toggle.checked = !!flags[p];
+      mark(p);
+    }
+    var params = new URLSearchParams(window.location.search);
+    show(params.get("q") || load(placeKey, null) || document.querySelector(".item.current").dataset.position);
+    if (Object.keys(pending).length) flushQuietly(); else setState("", "");
+    tick();
   }
-  var params = new URLSearchParams(window.location.search);
-  show(params.get("q") || load(placeKey, null) || document.querySelector(".item.current").dataset.position);
-  if (Object.keys(pending).length) flushQuietly(); else setState("", "");
-  tick();
 })();
