@@ -87,6 +87,7 @@ if [ "$MODE" = nginx ] && ! command -v nginx >/dev/null; then
 fi
 
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)  # nginx and the servers need absolute paths
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 export QUIZ_INSTANCE_PATH="$OUT/instance"

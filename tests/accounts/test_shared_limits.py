@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -119,3 +120,46 @@ def test_failed_logins_add_up_across_two_servers(two_servers):
     # The right password, but the account's failures already reached the limit.
     assert post_login(first, "boss@example.org", PASSWORD) == 429
     assert post_login(second, "boss@example.org", PASSWORD) == 429
+
+
+def request(port, path, method="GET", body=None, headers=None):
+    """(status, parsed JSON or text, response headers) of one request to a server."""
+    data = json.dumps(body).encode() if body is not None else None
+    call = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(call, timeout=5) as response:
+            text = response.read().decode()
+            return response.status, text, response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers
+
+
+def test_a_token_and_a_session_from_one_server_work_on_the_other(two_servers):
+    first, second = two_servers
+    status, text, _ = request(
+        first, "/api/v1/auth/token", "POST", {"email": "boss@example.org", "password": PASSWORD}
+    )
+    assert status == 200
+    token = json.loads(text)["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert request(second, "/api/v1/attempts/999999", headers=bearer)[0] == 404  # known there
+    # Revoked on the second server, refused there at once and on the first within seconds.
+    assert request(second, "/api/v1/auth/token", "DELETE", headers=bearer)[0] == 204
+    assert request(second, "/api/v1/attempts/999999", headers=bearer)[0] == 401
+    time.sleep(3.5)
+    assert request(first, "/api/v1/attempts/999999", headers=bearer)[0] == 401
+    # A page session made by the first server opens pages of the second.
+    page = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    form = page.open(f"http://127.0.0.1:{first}/login", timeout=5).read().decode()
+    csrf = form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    fields = urllib.parse.urlencode(
+        {"csrf_token": csrf, "email": "boss@example.org", "password": PASSWORD}
+    ).encode()
+    page.open(f"http://127.0.0.1:{first}/login", data=fields, timeout=5)
+    profile = page.open(f"http://127.0.0.1:{second}/profile", timeout=5)
+    assert profile.status == 200 and "boss@example.org" in profile.read().decode()
