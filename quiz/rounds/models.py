@@ -80,7 +80,7 @@ class Round(Base):
     #: When the first student started: from then on only the title and a later
     #: closing time may change.
     first_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Moves on whenever what a draw depends on changes (the round's settings, the
+    #: Moves on whenever what a draw depends on changes (the round's blueprint, the
     #: bank's active questions and versions): papers drawn ahead at an older
     #: revision are never used, and are drawn again.
     paper_revision: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -4,8 +4,8 @@ drawing a question set from a blueprint.
 A blueprint the bank cannot fill is refused when the round is saved, naming
 the line, so that a student never meets that error. Once a student has
 started, only the title may change and the closing time may move later.
-Every change of a round, and every change of the bank's active questions,
-moves the round's paper revision on: question sets drawn ahead for it
+A new blueprint, and every change of the bank's active questions, moves the
+round's paper revision on: question sets drawn ahead for it
 (``quiz.attempts.papers``) are then drawn again.
 """
 
@@ -281,7 +281,7 @@ def update_round(
     """Change a round; once a student has started, only the title and a later closing time.
 
     The round's row is locked first, so that the check and the change see the
-    same state; its papers drawn ahead are drawn again.
+    same state; a new blueprint gets its papers drawn ahead drawn again.
     """
     _check_values(data)
     session.refresh(round_, with_for_update=True)
@@ -308,7 +308,10 @@ def update_round(
         check_blueprint(session, data.blueprint)
     before = _changed_fields(round_, data)
     _apply(round_, data)
-    round_.paper_revision += 1
+    if "blueprint" in before:
+        # What a paper holds was drawn from the blueprint: draw them again. (The
+        # other settings a start uses are checked against the round's row.)
+        round_.paper_revision += 1
     session.flush()
     record(session, actor_id, "rounds.update", f"round:{round_.id}", changed=sorted(before))
     return round_

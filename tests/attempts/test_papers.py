@@ -178,3 +178,14 @@ def test_papers_of_a_closed_round_are_removed(runner, db_session, make_round, st
     db_session.flush()
     assert "1 stale removed" in prepare(runner, round_)
     assert papers.ready(db_session, round_)[0] == 0
+
+
+def test_a_new_title_keeps_the_papers(runner, db_session, make_round, student, organiser):
+    round_ = upcoming_round(make_round)
+    prepare(runner, round_)
+    revision = round_.paper_revision
+    data = round_data_of(round_)
+    data.title = {"vi": "Vòng một (sửa tên)"}
+    update_round(db_session, round_, data, actor_id=organiser.id)
+    assert round_.paper_revision == revision
+    assert paper_of(db_session, round_, student).revision == round_.paper_revision
