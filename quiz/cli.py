@@ -303,6 +303,10 @@ def demo(host: str, port: int) -> None:
         ensure_demo_accounts(session)
         if ensure_demo_rounds(session):
             click.echo("Rounds: an open round, and a closed one taken by 300 synthetic students.")
+    with session_scope() as session:
+        ids = paper_services.rounds_to_prepare(session)
+    drawn = sum(prepare_round(rid).drawn for rid in ids)
+    click.echo(f"Papers drawn ahead: {drawn} (as `quiz papers prepare` does every minute).")
     url = f"http://{host}:{port}/"
     click.echo("")
     click.echo(f"The demo is at {url}")

@@ -73,5 +73,7 @@ def test_demo_prints_the_url_and_one_account_per_role(demo):
     os.killpg(process.pid, signal.SIGTERM)
     output = process.communicate(timeout=15)[0]
     assert base + "/" in output
+    drawn = int(re.search(r"Papers drawn ahead: (\d+)", output).group(1))
+    assert drawn >= 300  # every synthetic and demo student has one for the open round
     for role in ("student", "coordinator", "organiser"):
         assert re.search(rf"{role}\s+\S+@\S+ / \S+", output), output

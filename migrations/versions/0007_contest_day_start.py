@@ -34,9 +34,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("save_until", sa.DateTime(timezone=True), nullable=True))
     _fill_save_until()
     with op.batch_alter_table("attempts") as batch:
-        batch.alter_column(
-            "save_until", existing_type=sa.DateTime(timezone=True), nullable=False
-        )
+        batch.alter_column("save_until", existing_type=sa.DateTime(timezone=True), nullable=False)
 
     op.create_table(
         "papers",

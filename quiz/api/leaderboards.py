@@ -21,7 +21,7 @@ from quiz.api.openapi import documented
 from quiz.attempts.models import SCORE_UNIT
 from quiz.db import get_session
 from quiz.errors import InvalidInput
-from quiz.rounds.services import get_round
+from quiz.rounds.services import ranked_round
 from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff
@@ -90,7 +90,7 @@ def view() -> str:
 )
 def round_leaderboard(round_id: int) -> Any:
     limit, offset = page_args()
-    round_ = get_round(get_session(), round_id)
+    round_ = ranked_round(get_session(), round_id)
     chosen = view()
     entries, total = boards.round_board(
         get_session(), round_.id, limit=limit, offset=offset, view=chosen
@@ -157,7 +157,7 @@ def universities_leaderboard() -> Any:
     if round_arg is not None:
         if not round_arg.isdigit():
             raise InvalidInput({"round": _("round must be a round id.")})
-        round_id = get_round(get_session(), int(round_arg)).id
+        round_id = ranked_round(get_session(), int(round_arg)).id
     entries, total = university_boards.university_board(
         get_session(), method, round_id, limit=limit, offset=offset, view=view()
     )

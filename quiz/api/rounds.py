@@ -49,6 +49,7 @@ class RoundIn(BaseModel):
     review: str = "after_close"
     leaderboard_freeze_at: AwareDatetime | None = None
     prediction: PredictionIn | None = None
+    ranked: bool = Field(default=True, description="false: a practice round, in no standing")
 
 
 class RoundSummary(BaseModel):
@@ -83,6 +84,7 @@ class RoundOut(BaseModel):
     prediction: PredictionIn | None
     question_count: int
     status: str
+    ranked: bool
 
 
 def texts(value: Texts) -> dict[str, str]:
@@ -109,6 +111,7 @@ def round_data(body: RoundIn) -> RoundData:
         review=body.review,
         leaderboard_freeze_at=utc(body.leaderboard_freeze_at),
         prediction_text=texts(body.prediction.text) if body.prediction else None,
+        ranked=body.ranked,
     )
 
 
@@ -142,6 +145,7 @@ def full(round_: Round) -> dict[str, Any]:
         prediction=PredictionIn(text=round_.prediction_text) if round_.prediction_text else None,
         question_count=round_.question_count,
         status=services.status_now(round_),
+        ranked=round_.ranked,
     ).model_dump()
 
 

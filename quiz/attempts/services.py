@@ -63,6 +63,7 @@ from quiz.rounds.services import (
     RoundView,
     blueprint_pool,
     draw_questions,
+    last_save_instant,
     round_view,
 )
 from quiz.standings import services as standings
@@ -733,9 +734,15 @@ def close_expired(session: Session, attempt_id: int) -> bool:
 def review_allowed(
     attempt: Attempt | Sheet, round_: Round | RoundView, moment: datetime | None = None
 ) -> bool:
-    """Whether the student may now see correct answers and explanations."""
+    """Whether the student may now see correct answers and explanations
+    (contest-operations.md, When correct answers may be shown).
+
+    ``immediately``: once the attempt is final, on a practice round only (a ranked
+    round kept from before that rule waits like ``after_close``); ``after_close``:
+    after the round's last save instant, when no save of anyone counts any more.
+    """
     if attempt.status == AttemptStatus.IN_PROGRESS.value or round_.review == Review.NEVER.value:
         return False
-    if round_.review == Review.IMMEDIATELY.value:
+    if round_.review == Review.IMMEDIATELY.value and not round_.ranked:
         return True
-    return (moment or now()) >= round_.closes_at
+    return (moment or now()) > last_save_instant(round_)

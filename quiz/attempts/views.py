@@ -25,7 +25,13 @@ from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
 from quiz.errors import Conflict, ServiceError
 from quiz.i18n import localized
-from quiz.rounds.services import get_round, list_rounds, round_view, status_now
+from quiz.rounds.services import (
+    get_round,
+    last_save_instant,
+    list_rounds,
+    round_view,
+    status_now,
+)
 
 bp = Blueprint("contest", __name__, template_folder="templates")
 
@@ -216,6 +222,7 @@ def result(attempt_id: int) -> Any:
         attempt=attempt,
         round=round_,
         review=services.review_allowed(attempt, round_),
+        review_at=last_save_instant(round_),
     )
 
 

@@ -34,7 +34,7 @@ def chosen_university() -> Any:
 def dashboard() -> Any:
     session = get_session()
     university = chosen_university()
-    rounds = list_rounds(session)
+    rounds = list_rounds(session, ranked_only=True)
     people = services.participants(session, university)
     round_id = request.args.get("round", type=int)
     distribution = services.score_distribution(people, round_id)
@@ -82,7 +82,9 @@ def export() -> Any:
     session = get_session()
     university = chosen_university()
     people = services.participants(session, university)
-    text = services.export_csv(people, list_rounds(session), str(get_locale() or "vi"))
+    text = services.export_csv(
+        people, list_rounds(session, ranked_only=True), str(get_locale() or "vi")
+    )
     return Response(
         text.encode("utf-8"),
         mimetype="text/csv",

@@ -27,8 +27,8 @@ from quiz.rounds.services import BlueprintLine, RoundData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REVIEW_LABELS = {
-    "after_close": _l("After the round closes"),
-    "immediately": _l("As soon as the student finishes"),
+    "after_close": _l("After the round closes and its last save instant passes"),
+    "immediately": _l("As soon as the student finishes (practice rounds only)"),
     "never": _l("Never"),
 }
 ROUND_STATUS_LABELS = {
@@ -104,6 +104,15 @@ class RoundForm(FlaskForm):
         _l("Multiple-answer questions"), choices=_choices(MC_POLICY_LABELS)
     )
     review = SelectField(_l("Correct answers shown"), choices=_choices(REVIEW_LABELS))
+    kind = SelectField(
+        _l("Kind of round"),
+        choices=[
+            SelectChoice("ranked", _l("Ranked: counts in every standing")),
+            SelectChoice("practice", _l("Practice: scored for the student, in no standing")),
+        ],
+        default="ranked",
+        validate_choice=False,
+    )
     leaderboard_freeze_at = DateTimeLocalField(
         _l("Freeze public leaderboards at (optional)"), format=LOCAL_FORMAT, validators=[Optional()]
     )
@@ -153,6 +162,7 @@ class RoundForm(FlaskForm):
             review=self.review.data,
             leaderboard_freeze_at=to_utc(self.leaderboard_freeze_at.data),
             prediction_text={k: v for k, v in prediction.items() if v} or None,
+            ranked=self.kind.data != "practice",
         )
 
     def fill(self, data: RoundData) -> None:
@@ -167,6 +177,7 @@ class RoundForm(FlaskForm):
         self.attempt_policy.data = data.attempt_policy
         self.multiple_choice_policy.data = data.multiple_choice_policy
         self.review.data = data.review
+        self.kind.data = "ranked" if data.ranked else "practice"
         self.leaderboard_freeze_at.data = to_local(data.leaderboard_freeze_at)
         while len(self.blueprint.entries):
             self.blueprint.pop_entry()

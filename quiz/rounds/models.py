@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.clock import now
@@ -75,6 +75,8 @@ class Round(Base):
     prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     #: The true answer, entered by organisers after the round closes.
     prediction_value: Mapped[int | None]
+    #: False for a practice round: scored and shown to the student, in no standing.
+    ranked: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: When organisers published the results: public boards stop being frozen.
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the first student started: from then on only the title and a later

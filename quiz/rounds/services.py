@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -65,6 +65,8 @@ class RoundData:
     review: str = Review.AFTER_CLOSE.value
     leaderboard_freeze_at: datetime | None = None
     prediction_text: dict[str, str] | None = None
+    #: False: a practice round, in no standing (contest-operations.md, Practice rounds).
+    ranked: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -234,10 +236,11 @@ def _check_values(data: RoundData) -> None:
         errors["multiple_choice_policy"] = _l("Unknown multiple-choice policy.")
     if data.review not in {r.value for r in Review}:
         errors["review"] = _l("Unknown review rule.")
-    elif data.review == Review.IMMEDIATELY.value and data.max_attempts > 1:
+    elif data.review == Review.IMMEDIATELY.value and data.ranked:
         errors["review"] = _l(
-            "Answers shown as soon as a student finishes would help them in their next "
-            "attempt: with several attempts, show answers after the round closes."
+            "A ranked round cannot show the answers as soon as a student finishes: students "
+            "who finish could pass them to students still working. Show them after the "
+            "round's last save instant, or make it a practice round."
         )
     if errors:
         raise InvalidInput(errors)
@@ -256,6 +259,7 @@ def _apply(round_: Round, data: RoundData) -> None:
     round_.review = data.review
     round_.leaderboard_freeze_at = data.leaderboard_freeze_at
     round_.prediction_text = data.prediction_text or None
+    round_.ranked = data.ranked
 
 
 def create_round(session: Session, data: RoundData, *, actor_id: int | None) -> Round:
@@ -287,6 +291,8 @@ def update_round(
     session.refresh(round_, with_for_update=True)
     if has_started(round_):
         changed = _changed_fields(round_, data) - {"title", "closes_at"}
+        if round_.review == Review.IMMEDIATELY.value and data.review != Review.IMMEDIATELY.value:
+            changed.discard("review")  # keeping the answers back longer is always allowed
         if changed:
             raise Conflict(
                 _l(
@@ -331,6 +337,7 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "review": round_.review,
         "leaderboard_freeze_at": round_.leaderboard_freeze_at,
         "prediction_text": round_.prediction_text or None,
+        "ranked": round_.ranked,
     }
     new = {
         "title": {k: v for k, v in data.title.items() if v},
@@ -345,6 +352,7 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "review": data.review,
         "leaderboard_freeze_at": data.leaderboard_freeze_at,
         "prediction_text": data.prediction_text or None,
+        "ranked": data.ranked,
     }
     return {key for key in current if current[key] != new[key]}
 
@@ -364,6 +372,7 @@ class RoundView:
     prediction_text: dict[str, str] | None
     paper_revision: int
     first_started_at: datetime | None
+    ranked: bool
 
     def status_at(self, moment: datetime) -> RoundStatus:
         return window_status(self.opens_at, self.closes_at, moment)
@@ -405,6 +414,12 @@ def forget_round_views() -> None:
     _recent_views.clear()
 
 
+def last_save_instant(round_: Round | RoundView) -> datetime:
+    """After this instant no save of anyone can count any more (contest-operations.md):
+    the round's closing time plus its grace (no attempt's deadline is later)."""
+    return round_.closes_at + timedelta(seconds=round_.grace_seconds)
+
+
 def get_round(session: Session, round_id: int) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None:
@@ -412,9 +427,20 @@ def get_round(session: Session, round_id: int) -> Round:
     return round_
 
 
-def list_rounds(session: Session) -> list[Round]:
-    """Every round, the soonest to open first."""
-    return list(session.scalars(select(Round).order_by(Round.opens_at, Round.id)))
+def list_rounds(session: Session, *, ranked_only: bool = False) -> list[Round]:
+    """Every round (only the ranked ones: those in standings), the soonest to open first."""
+    statement = select(Round).order_by(Round.opens_at, Round.id)
+    if ranked_only:
+        statement = statement.where(Round.ranked.is_(True))
+    return list(session.scalars(statement))
+
+
+def ranked_round(session: Session, round_id: int) -> Round:
+    """A round that has standings (NotFound for a practice round: it has none)."""
+    round_ = get_round(session, round_id)
+    if not round_.ranked:
+        raise NotFound(_l("A practice round has no leaderboard."))
+    return round_
 
 
 def round_data_of(round_: Round) -> RoundData:
@@ -432,6 +458,7 @@ def round_data_of(round_: Round) -> RoundData:
         review=round_.review,
         leaderboard_freeze_at=round_.leaderboard_freeze_at,
         prediction_text=dict(round_.prediction_text) if round_.prediction_text else None,
+        ranked=round_.ranked,
     )
 
 

@@ -101,6 +101,8 @@ def record_attempt(session: Session, attempt: Attempt) -> None:
     round_ = session.get(Round, attempt.round_id)
     student = session.get(User, attempt.student_id)
     assert round_ is not None and student is not None and student.university_id is not None
+    if not round_.ranked:
+        return  # a practice round appears in no standing
     refresh_student_round(session, round_, student)
     apply_level_changes(session)
 
@@ -355,6 +357,8 @@ def refresh_university(session: Session, view: str, scope: str, university_id: i
 
 def refresh_round(session: Session, round_: Round) -> None:
     """Recompute every student of ``round_`` (after a freeze is lifted, or a true value set)."""
+    if not round_.ranked:
+        return
     students = session.scalars(
         select(User).where(
             User.id.in_(select(Attempt.student_id).where(Attempt.round_id == round_.id).distinct())

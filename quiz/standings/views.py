@@ -17,7 +17,7 @@ from sqlalchemy import select
 from quiz.accounts.models import Role
 from quiz.charts import bar_chart
 from quiz.db import get_session
-from quiz.rounds.services import get_round, list_rounds
+from quiz.rounds.services import list_rounds, ranked_round
 from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff, top_n
@@ -39,7 +39,7 @@ def page_number() -> int:
 
 def chosen_round() -> Any:
     round_id = request.args.get("round", type=int)
-    return get_round(get_session(), round_id) if round_id else None
+    return ranked_round(get_session(), round_id) if round_id else None
 
 
 @bp.get("/students")
@@ -69,7 +69,7 @@ def students() -> Any:
         page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         round=round_,
-        rounds=list_rounds(session),
+        rounds=list_rounds(session, ranked_only=True),
         mine=mine,
         me=me,
         frozen=frozen,
@@ -102,7 +102,7 @@ def universities() -> Any:
         method=method,
         methods=university_boards.METHODS,
         round=round_,
-        rounds=list_rounds(session),
+        rounds=list_rounds(session, ranked_only=True),
         n=top_n(),
         minimum=university_boards.min_participants(),
         value_text=university_boards.value_text,
@@ -117,7 +117,7 @@ def university(code: str) -> Any:
     found = session.scalar(select(University).where(University.code == code.upper()))
     if found is None:
         abort(404)
-    rounds = list_rounds(session)
+    rounds = list_rounds(session, ranked_only=True)
     ranks = []
     for round_ in [*rounds, None]:
         entries, _total = university_boards.university_board(

@@ -163,17 +163,22 @@ def reveal_keys(client, attempt_id):
     return {"correct", "explanation"} & set(item)
 
 
-def test_review_after_close_reveals_answers_only_once_the_round_closes(student_client, make_round):
+def test_review_after_close_reveals_answers_only_after_the_last_save_instant(
+    student_client, make_round
+):
     round_ = make_round()
     attempt = student_client.post(f"/api/v1/rounds/{round_.id}/attempts").json
     student_client.post(f"/api/v1/attempts/{attempt['id']}/submit", json={})
     assert reveal_keys(student_client, attempt["id"]) == set()
-    with time_machine.travel(round_.closes_at + timedelta(seconds=1)):
+    last = round_.closes_at + timedelta(seconds=round_.grace_seconds)
+    with time_machine.travel(last):
+        assert reveal_keys(student_client, attempt["id"]) == set()
+    with time_machine.travel(last + timedelta(seconds=1)):
         assert reveal_keys(student_client, attempt["id"]) == {"correct", "explanation"}
 
 
 def test_review_immediately_and_never(student_client, make_round, make_bank):
-    now_round = make_round(review="immediately")
+    now_round = make_round(review="immediately", ranked=False)  # a practice round
     attempt = student_client.post(f"/api/v1/rounds/{now_round.id}/attempts").json
     assert reveal_keys(student_client, attempt["id"]) == set()
     student_client.post(f"/api/v1/attempts/{attempt['id']}/submit", json={})

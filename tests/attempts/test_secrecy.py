@@ -53,7 +53,8 @@ def crawl(client, start_paths, explanations, headers):
 def test_nothing_reachable_by_a_student_during_an_open_round_reveals_an_answer(
     student_client, make_round, db_session
 ):
-    round_ = make_round(review="immediately")  # the most revealing rule: still nothing before
+    # The most revealing rule (a practice round's): still nothing before.
+    round_ = make_round(review="immediately", ranked=False)
     attempt = student_client.post(f"/api/v1/rounds/{round_.id}/attempts").json
     aid = attempt["id"]
     explanations = secrets_of_the_bank(db_session)
