@@ -6,6 +6,7 @@ A change of content always makes a new immutable version; nothing is deleted.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.audit.services import record
+from quiz.bank import files
 from quiz.bank.models import Question, QuestionVersion, Status, Topic
 from quiz.bank.schema import (
     LOCALES,
@@ -279,6 +281,20 @@ def set_status(session: Session, key: str, status: Status, *, actor_id: int | No
             f"question:{key}",
         )
     return question
+
+
+@functools.cache
+def bundled_ids() -> frozenset[str]:
+    """The ids of the bundled (public) bank's questions, read once per process."""
+    topics, _problems = files.read_path(files.BUNDLED_BANK)
+    return frozenset(q.id for topic in topics for q in topic.questions)
+
+
+def bundled_active(session: Session) -> int:
+    """How many active questions are the bundled bank's, whose keys are public."""
+    keys = session.scalars(select(Question.key).where(Question.status == Status.ACTIVE.value))
+    public = bundled_ids()
+    return sum(1 for key in keys if key in public)
 
 
 @dataclass

@@ -82,6 +82,7 @@ def index() -> Any:
         page=page,
         pages=pages,
         missing=services.missing_locales,
+        bundled_active=services.bundled_active(get_session()),
     )
 
 

@@ -239,3 +239,13 @@ def test_question_text_with_a_script_tag_is_shown_as_text_everywhere(organiser_c
         page = organiser_client.get(path).text
         assert SCRIPT not in page, path
         assert "&lt;script&gt;" in page, path
+
+
+def test_the_bank_page_warns_while_the_public_bundled_questions_are_active(
+    organiser_client, db_session, runner
+):
+    clean = organiser_client.get("/organiser/bank/", headers={"Accept-Language": "en"}).text
+    assert "bundled bank, which is public" not in clean
+    assert runner.invoke(["bank", "import", "question_bank"]).exit_code == 0
+    page = organiser_client.get("/organiser/bank/", headers={"Accept-Language": "en"}).text
+    assert "active questions come from the bundled bank, which is public" in page
