@@ -8,7 +8,7 @@ rolls back otherwise. Command-line code uses :func:`session_scope`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -145,6 +145,18 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def discard_session() -> None:
+    """Drop the request's session after a database failure, without raising again."""
+    session: Session | None = g.pop("db_session", None)
+    if session is None:
+        return
+    # The connection may be gone: whatever this raises, the pool replaces it.
+    with suppress(Exception):
+        session.rollback()
+    with suppress(Exception):
+        session.close()
 
 
 def database() -> Database:

@@ -1,20 +1,31 @@
 """Error answers: translated pages for people, JSON envelopes under /api/.
 
 A user never sees a stack trace; unexpected errors are logged and answered
-with a plain 500 page.
+with a plain 500 page. When the database cannot be reached the answer is 503
+with ``Retry-After`` (the attempt page's script sends unsent answers again):
+the failed session is discarded, and nothing in the answer touches the
+database (the language comes from the cookie or the browser, the page has no
+menu), so the server recovers by itself as soon as the database is back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from quiz.db import discard_session
 from quiz.errors import ServiceError
+
+#: The database is out of reach (down, restarting, every connection busy).
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
 
 #: What each status means to a person, in their language.
 MESSAGES = {
@@ -28,6 +39,10 @@ MESSAGES = {
     422: _l("Some values are not valid."),
     429: _l("Too many attempts. Please wait a minute and try again."),
     500: _l("Something went wrong on our side. Please try again in a moment."),
+    503: _l(
+        "The contest is briefly unavailable. Your saved answers are safe; answers not "
+        "yet sent stay on your device and are sent again automatically."
+    ),
 }
 
 CODES = {
@@ -41,6 +56,7 @@ CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -88,8 +104,32 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[header] = value
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def unavailable(error: Exception) -> Any:
+        app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, error
+        )
+        g.database_down = True
+        discard_session()
+        if wants_json():
+            response = json_error(503, MESSAGES[503])
+        else:
+            html = render_template("errors/unavailable.html", message=MESSAGES[503])
+            response = make_response(html, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
+        cause = getattr(error, "original_exception", None)
+        if isinstance(cause, UNAVAILABLE) or (
+            isinstance(cause, DBAPIError) and cause.connection_invalidated
+        ):
+            # Raised after the view (the commit): the answer was never stored.
+            return unavailable(cause)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, MESSAGES[500])

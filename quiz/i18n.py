@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import format_datetime
 from flask_login import current_user
 
@@ -21,8 +21,13 @@ def select_locale() -> str:
     """
     if not has_request_context():
         return "en"
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+    # While the database is down the person asking cannot be looked up.
+    if not g.get("database_down") and "_login_user" not in g:
+        person = current_user
+    else:
+        person = g.get("_login_user")
+    if person is not None and person.is_authenticated and person.locale in LOCALES:
+        return person.locale
     cookie = request.cookies.get(COOKIE)
     if cookie in LOCALES:
         return cookie
