@@ -155,9 +155,14 @@ http {
   uwsgi_temp_path $1/tmp/uwsgi;
   scgi_temp_path $1/tmp/scgi;
   upstream quiz {
-    server 127.0.0.1:$2 max_fails=1 fail_timeout=10s;
-    server 127.0.0.1:$3 max_fails=1 fail_timeout=10s;
+    # A dead server is skipped after 3 failures, for 5 s; one reset connection
+    # does not take the last live server out.
+    server 127.0.0.1:$2 max_fails=3 fail_timeout=5s;
+    server 127.0.0.1:$3 max_fails=3 fail_timeout=5s;
     keepalive 128;
+    # Shorter than gunicorn's keep-alive (5 s): nginx never reuses a connection
+    # the app server is closing.
+    keepalive_timeout 4s;
   }
   server {
     listen 127.0.0.1:$PORT backlog=8192;

@@ -15,7 +15,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from quiz import assets, db, i18n
+from quiz import assets, db, guards, i18n
 from quiz import config as settings
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
@@ -31,6 +31,7 @@ from quiz.organiser.views import bp as organiser_bp
 from quiz.rounds.forms import ROUND_STATUS_LABELS
 from quiz.standings.views import bp as boards_bp
 from quiz.universities.views import bp as universities_bp
+from quiz.web import IdConverter
 
 BLUEPRINTS = (
     main_bp,
@@ -65,10 +66,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     assets.init_app(app)
+    guards.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_login(app, login_manager)
+    app.url_map.converters["int"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.filters["localtime"] = i18n.local_datetime

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ def load(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # As long as the login it names lasts on the server (quiz.accounts.logins).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),
         "REMEMBER_COOKIE_SECURE": _flag("QUIZ_SECURE_COOKIES", False),

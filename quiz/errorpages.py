@@ -104,13 +104,16 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[header] = value
         return response
 
+    @app.errorhandler(RecursionError)
+    def too_deep(_error: RecursionError) -> Any:
+        # Only a body nested deeper than any parser can follow gets here: malformed.
+        return json_error(400, MESSAGES[400]) if wants_json() else _page(400, MESSAGES[400])
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeout)
     def unavailable(error: Exception) -> Any:
-        app.logger.warning(
-            "database unavailable on %s %s: %s", request.method, request.path, error
-        )
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, error)
         g.database_down = True
         discard_session()
         if wants_json():

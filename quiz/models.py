@@ -3,7 +3,7 @@
 Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 """
 
-from quiz.accounts.models import ApiToken, User
+from quiz.accounts.models import ApiToken, LoginSession, User
 from quiz.attempts.models import Attempt, AttemptItem, Paper, PaperItem
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
@@ -23,6 +23,7 @@ __all__ = [
     "AttemptItem",
     "AuditEntry",
     "Base",
+    "LoginSession",
     "Question",
     "QuestionVersion",
     "OverallStanding",

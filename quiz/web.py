@@ -6,8 +6,38 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from quiz.errors import ServiceError
+
+#: Ids are 32-bit integers in the database: anything larger names nothing.
+MAX_ID = 2**31 - 1
+#: Far beyond any list's length, and within every integer type of the database.
+MAX_PAGE = 100_000
+
+
+def record_id(text: str) -> int:
+    """An id from a URL or a form (ValueError beyond the database's range)."""
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(text)
+    return value
+
+
+def page_number(text: str) -> int:
+    """A page number from a query string (ValueError outside 1..MAX_PAGE)."""
+    value = int(text)
+    if not 1 <= value <= MAX_PAGE:
+        raise ValueError(text)
+    return value
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: ids within the database's range (404 beyond it)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(target: str | None) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quiz import cli, create_app, migrate
-from quiz.accounts import principal
+from quiz.accounts import logins, principal
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
 from quiz.attempts import rendering
@@ -199,9 +199,15 @@ def make_user(
 
 def log_in(app: Flask, user: User) -> FlaskClient:
     """A client whose session belongs to ``user`` (as after a successful login)."""
+    recorder = app.extensions["quiz_db"].sessionmaker()
+    try:
+        identity = logins.open_login(recorder, user, remember=False)
+        recorder.commit()  # inside the test's transaction (a savepoint)
+    finally:
+        recorder.close()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = identity
         session["_fresh"] = True
     return client
 

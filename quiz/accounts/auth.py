@@ -10,11 +10,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, g, redirect, request
+from flask import Flask, abort, current_app, flash, g, redirect, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_url
+from flask_login import LoginManager, current_user, login_url, login_user, logout_user
 
-from quiz.accounts.models import Role
+from quiz.accounts import logins
+from quiz.accounts.models import Role, User
 from quiz.accounts.principal import Principal, principal_for_digest, principal_for_session
 from quiz.accounts.tokens import digest
 from quiz.db import get_session
@@ -24,7 +25,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def bearer_token() -> str | None:
-    """The token of an ``Authorization: Bearer`` header, if any."""
+    """The token of an ``Authorization: Bearer`` header, if any (any other scheme: none,
+    and the request is not authenticated)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -42,6 +44,10 @@ def init_login(app: Flask, manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(identity: str) -> Principal | None:
+        # A request that carries an Authorization header is that token's, and only
+        # that token's: a session cookie beside it (and its CSRF exemption) counts for nothing.
+        if "Authorization" in request.headers:
+            return None
         return principal_for_session(get_session(), identity, remember_for=_remember_for())
 
     @manager.request_loader
@@ -60,6 +66,29 @@ def init_login(app: Flask, manager: LoginManager) -> None:
             abort(401)
         flash(str(manager.login_message), manager.login_message_category)
         return redirect(login_url(manager.login_view, next_url=request.full_path.rstrip("?")))
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Log ``user`` in on this device: a new login recorded on the server, its cookies."""
+    identity = logins.open_login(get_session(), user, remember=remember)
+    login_user(
+        Principal(
+            user.id,
+            user.role,
+            user.locale,
+            user.university_id,
+            user.display_name,
+            user.active,
+            identity,
+        ),
+        remember=remember,
+    )
+
+
+def sign_out() -> None:
+    """End this device's login on the server (its cookies open nothing any more)."""
+    logins.end_login(get_session(), session.get("_user_id"))
+    logout_user()
 
 
 def _remember_for() -> float:

@@ -55,7 +55,7 @@ class User(Base):
         String(16), default="pending", server_default="pending"
     )
     active: Mapped[bool] = mapped_column(default=True)
-    #: Bumped on password change: logs out every other session of the user.
+    #: Bumped when the password is set or changed: invitation links stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
 
@@ -75,8 +75,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        """Session identity: changes when the password does, ending old sessions."""
-        return f"{self.id}:{self.session_version}"
+        """Not a session identity: log in with ``quiz.accounts.auth.sign_in``."""
+        raise NotImplementedError("log users in with quiz.accounts.auth.sign_in")
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
@@ -100,3 +100,22 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginSession(Base):
+    """One login on one device: what a session cookie and a remember-me cookie name.
+
+    Logging out revokes it, so a cookie copied before the logout opens nothing
+    afterwards; a password change revokes every other one of the user.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random, and part of the cookies' identity ("<user id>:<key>").
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

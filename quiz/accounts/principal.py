@@ -25,7 +25,7 @@ from typing import Protocol
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from quiz.accounts.models import ApiToken, Role, User
+from quiz.accounts.models import ApiToken, LoginSession, Role, User
 from quiz.clock import now
 
 _COLUMNS = (
@@ -34,7 +34,6 @@ _COLUMNS = (
     User.locale,
     User.university_id,
     User.display_name,
-    User.session_version,
     User.active,
 )
 
@@ -58,8 +57,9 @@ class Principal:
     locale: str | None
     university_id: int | None
     display_name: str
-    session_version: int
     active: bool
+    #: ``"<user id>:<login key>"`` for a login (what the cookies carry); empty for a token.
+    identity: str = ""
 
     @property
     def is_authenticated(self) -> bool:
@@ -74,8 +74,8 @@ class Principal:
         return False
 
     def get_id(self) -> str:
-        """Session identity, as :meth:`User.get_id`: it changes with the password."""
-        return f"{self.id}:{self.session_version}"
+        """The login's identity (Flask-Login keeps it in the session and remember cookies)."""
+        return self.identity
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {r.value for r in roles}
@@ -112,6 +112,12 @@ def forget_token(token_digest: str) -> None:
         _recent.pop("t:" + token_digest, None)
 
 
+def forget_session(identity: str) -> None:
+    """Forget a login this process may remember (it just ended here)."""
+    with _recent_lock:
+        _recent.pop("s:" + identity, None)
+
+
 def forget_all() -> None:
     """Forget every remembered lookup (tests; a password change in this process)."""
     with _recent_lock:
@@ -121,7 +127,7 @@ def forget_all() -> None:
 def principal_for_session(
     session: Session, identity: str, *, remember_for: float = 0
 ) -> Principal | None:
-    """The active person of a session cookie's identity (``"<id>:<version>"``), or None."""
+    """The active person of a login's identity (``"<user id>:<key>"``), or None."""
     known, person = remembered("s:" + identity, remember_for)
     if known:
         return person
@@ -129,8 +135,15 @@ def principal_for_session(
 
 
 #: Built once: both lookups run on every request that carries a session or a token.
-_BY_SESSION = select(*_COLUMNS).where(
-    User.id == bindparam("user_id"), User.session_version == bindparam("version")
+_BY_SESSION = (
+    select(*_COLUMNS)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        LoginSession.key == bindparam("key"),
+        LoginSession.revoked_at.is_(None),
+        LoginSession.expires_at > bindparam("now"),
+    )
 )
 _BY_TOKEN = (
     select(*_COLUMNS)
@@ -144,17 +157,17 @@ _BY_TOKEN = (
 
 
 def _session_lookup(session: Session, identity: str) -> Principal | None:
-    user_id, _, version = identity.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, _, key = identity.partition(":")
+    if not user_id.isdigit() or not key or len(key) > 64 or int(user_id) > 2**31 - 1:
         return None
     row = (
         session.connection()
-        .execute(_BY_SESSION, {"user_id": int(user_id), "version": int(version)})
+        .execute(_BY_SESSION, {"user_id": int(user_id), "key": key, "now": now()})
         .first()
     )
     if row is None or not row.active:
         return None
-    return Principal(*row)
+    return Principal(*row, identity=identity)
 
 
 def principal_for_digest(

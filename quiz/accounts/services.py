@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quiz.accounts import logins
 from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import (
     hash_password,
@@ -51,6 +54,21 @@ def default_display_name(full_name: str) -> str:
     return f"{parts[-1]} {parts[0][0]}."[:60]
 
 
+#: Bidirectional embeddings, overrides and isolates: they turn a name shown on a public
+#: board into another one ("\u202eN ahT" reads as "Tha N").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def name_problem(name: str) -> Any | None:
+    """Why a name shown to others cannot be accepted, or None."""
+    if any(ch in BIDI_CONTROLS for ch in name):
+        return _l("A name cannot hold characters that reverse the direction of the text.")
+    visible = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cf", "Zs", "Cc"))
+    if not visible:
+        return _l("A name needs visible letters.")
+    return None
+
+
 @dataclass
 class NewUser:
     """What it takes to create an account."""
@@ -75,9 +93,13 @@ def _checked(session: Session, new: NewUser) -> User:
     full_name = " ".join(new.full_name.split())
     if not full_name or len(full_name) > 120:
         errors["full_name"] = _l("Enter your full name (at most 120 characters).")
+    elif name_problem(full_name):
+        errors["full_name"] = name_problem(full_name)
     display_name = " ".join((new.display_name or "").split()) or default_display_name(full_name)
     if len(display_name) > 60:
         errors["display_name"] = _l("The display name must have at most 60 characters.")
+    elif name_problem(display_name):
+        errors["display_name"] = name_problem(display_name)
     student_number = new.student_number.strip()
     if len(student_number) > 32:
         errors["student_number"] = _l("The student number must have at most 32 characters.")
@@ -203,6 +225,7 @@ def change_password(session: Session, user: User, current: str, new_password: st
         raise InvalidInput({"new_password": problem})
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    logins.end_every_login(session, user)
     revoke_all_tokens(session, user)
     session.flush()
 
@@ -220,6 +243,9 @@ def update_profile(session: Session, user: User, *, display_name: str, student_n
     display_name = " ".join(display_name.split())
     if not display_name or len(display_name) > 60:
         raise InvalidInput({"display_name": _l("The display name must have 1 to 60 characters.")})
+    problem = name_problem(display_name)
+    if problem:
+        raise InvalidInput({"display_name": problem})
     if len(student_number.strip()) > 32:
         raise InvalidInput(
             {"student_number": _l("The student number must have at most 32 characters.")}

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts import invitations, services
+from quiz.accounts.auth import sign_in, sign_out
 from quiz.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -35,7 +36,7 @@ def login() -> Any:
     if form.validate_on_submit():
         user = services.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next")))
         mark_login_failed()
         form.form_errors.append(_("The e-mail address or the password is not correct."))
@@ -45,7 +46,7 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    logout_user()
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
@@ -83,7 +84,7 @@ def register() -> Any:
         except ServiceError as error:
             apply_errors(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("main.home"))
     status = 422 if request.method == "POST" else 200
@@ -135,7 +136,7 @@ def change_password() -> Any:
             apply_errors(password_form, error)
         else:
             # The session identity changed with the password: log in again here.
-            login_user(user)
+            sign_in(user)
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
     form.locale.data = user.locale or "vi"
@@ -154,7 +155,7 @@ def accept_invitation(token: str) -> Any:
         except ServiceError as error:
             apply_errors(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("main.home"))
     return render_template("accounts/invitation.html", form=form)

@@ -28,6 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Far beyond any list, and within the database's integers.
+MAX_OFFSET = 10**9
 
 
 @bp.before_request
@@ -61,7 +63,7 @@ def page_args() -> tuple[int, int]:
         offset = int(request.args.get("offset", 0))
     except ValueError:
         limit = offset = -1
-    if limit < 1 or offset < 0:
+    if limit < 1 or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput({"limit": _("limit must be a whole number from 1, offset from 0.")})
     return min(limit, MAX_LIMIT), offset
 

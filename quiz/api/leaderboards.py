@@ -25,6 +25,7 @@ from quiz.rounds.services import ranked_round
 from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff
+from quiz.web import record_id
 
 
 class RoundEntryOut(BaseModel):
@@ -155,9 +156,11 @@ def universities_leaderboard() -> Any:
     round_arg = request.args.get("round")
     round_id = None
     if round_arg is not None:
-        if not round_arg.isdigit():
-            raise InvalidInput({"round": _("round must be a round id.")})
-        round_id = ranked_round(get_session(), int(round_arg)).id
+        try:
+            wanted = record_id(round_arg)
+        except ValueError:
+            raise InvalidInput({"round": _("round must be a round id.")}) from None
+        round_id = ranked_round(get_session(), wanted).id
     entries, total = university_boards.university_board(
         get_session(), method, round_id, limit=limit, offset=offset, view=view()
     )

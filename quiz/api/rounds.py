@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_login import current_user
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from quiz.accounts.models import Role
 from quiz.api.base import api_role_required, bp, iso, page_args, parse_body
@@ -19,6 +19,7 @@ from quiz.rounds.models import Round
 from quiz.rounds.services import BlueprintLine, RoundData
 
 Texts = str | dict[str, str]
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 class BlueprintLineIn(BaseModel):
@@ -50,6 +51,16 @@ class RoundIn(BaseModel):
     leaderboard_freeze_at: AwareDatetime | None = None
     prediction: PredictionIn | None = None
     ranked: bool = Field(default=True, description="false: a practice round, in no standing")
+
+    @field_validator("opens_at", "closes_at", "leaderboard_freeze_at")
+    @classmethod
+    def within_the_contest_era(cls, value: datetime | None) -> datetime | None:
+        """Instants the calendar and the database can hold, in UTC (years 2000 to 2999)."""
+        if value is None:
+            return None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError("an instant between the years 2000 and 2999")
+        return value.astimezone(UTC)
 
 
 class RoundSummary(BaseModel):

@@ -32,6 +32,7 @@ from quiz.rounds.services import (
     round_view,
     status_now,
 )
+from quiz.web import record_id
 
 bp = Blueprint("contest", __name__, template_folder="templates")
 
@@ -139,7 +140,7 @@ def attempt_page(attempt_id: int) -> Any:
     if attempt.status != "in_progress":
         return redirect(url_for("contest.result", attempt_id=attempt.id))
     count = len(attempt.items)
-    position = request.args.get("q", attempt.resume_position, type=int) or 1
+    position = request.args.get("q", attempt.resume_position, type=record_id) or 1
     position = min(max(position, 1), count)
     round_ = round_view(get_session(), attempt.round_id)
     return render_template(
@@ -156,7 +157,7 @@ def attempt_page(attempt_id: int) -> Any:
 @login_required
 def answer(attempt_id: int) -> Any:
     """Save one answer from the plain form (no JavaScript), then go where asked."""
-    position = request.form.get("position", type=int) or 1
+    position = request.form.get("position", type=record_id) or 1
     choices = request.form.getlist("choices")
     try:
         services.save_answer(get_session(), attempt_id, current_user, position, choices)
@@ -166,7 +167,7 @@ def answer(attempt_id: int) -> Any:
     except ServiceError as error:
         flash(str(error.message), "error")
         return redirect(url_for("contest.attempt_page", attempt_id=attempt_id, q=position))
-    go = request.form.get("go", type=int) or position
+    go = request.form.get("go", type=record_id) or position
     if request.form.get("finish"):
         return redirect(url_for("contest.confirm", attempt_id=attempt_id))
     return redirect(url_for("contest.attempt_page", attempt_id=attempt_id, q=go))

@@ -23,6 +23,7 @@ from quiz.bank.forms import (
 from quiz.bank.models import Question, Status
 from quiz.bank.schema import LOCALES, MAX_OPTIONS, BankInvalid, Problem, question_from_content
 from quiz.db import get_session
+from quiz.web import page_number
 
 bp = Blueprint("bank", __name__, url_prefix="/organiser/bank", template_folder="templates")
 
@@ -61,7 +62,7 @@ def question_or_404(key: str) -> Question:
 def index() -> Any:
     form = FilterForm(request.args)
     form.topic.choices = topic_choices(_("Any"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number) or 1
     filters = services.BankFilter(
         topic=form.topic.data or "",
         difficulty=form.difficulty.data or "",

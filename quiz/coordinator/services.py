@@ -154,22 +154,31 @@ def export_csv(people: list[Participant], rounds: list[Round], locale: str) -> s
     out.write("\ufeff")  # UTF-8 byte order mark: Excel then reads the file as UTF-8
     writer = csv.writer(out)
     titles = [r.title.get(locale) or r.title.get("vi", "") for r in rounds]
-    writer.writerow(
-        ["full_name", "display_name", "email", "student_number", "verification", *titles, "total"]
-    )
+    header = ["full_name", "display_name", "email", "student_number", "verification"]
+    writer.writerow([_cell(text) for text in [*header, *titles, "total"]])
     for p in people:
         writer.writerow(
             [
-                p.student.full_name,
-                p.student.display_name,
-                p.student.email,
-                p.student.student_number,
+                _cell(p.student.full_name),
+                _cell(p.student.display_name),
+                _cell(p.student.email),
+                _cell(p.student.student_number),
                 p.student.verification,
                 *[_points(p.scores.get(r.id)) for r in rounds],
                 _points(p.total),
             ]
         )
     return out.getvalue()
+
+
+#: A cell starting with one of these is a formula to Excel and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet shows as written, never runs: a leading apostrophe before a
+    formula sign (the spreadsheets' own way to say "this is text")."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _points(units: int | None) -> str:

@@ -16,6 +16,7 @@ from quiz.charts import bar_chart
 from quiz.coordinator import services
 from quiz.db import get_session
 from quiz.rounds.services import list_rounds
+from quiz.web import record_id
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator", template_folder="templates")
 
@@ -36,7 +37,7 @@ def dashboard() -> Any:
     university = chosen_university()
     rounds = list_rounds(session, ranked_only=True)
     people = services.participants(session, university)
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=record_id)
     distribution = services.score_distribution(people, round_id)
     days = services.participation_by_day(session, university)
     charts = [

@@ -19,7 +19,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from quiz.bank.forms import DIFFICULTY_LABELS
 from quiz.bank.schema import LOCALES
@@ -58,6 +65,13 @@ def to_utc(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=contest_zone()).astimezone(UTC)
 
 
+def within_the_contest_era(_form: object, field: object) -> None:
+    """A time between the years 2000 and 2999 (the calendar and the database hold it)."""
+    value = getattr(field, "data", None)
+    if value is not None and not 2000 <= value.year <= 2999:
+        raise ValidationError(_l("Enter a date between the years 2000 and 2999."))
+
+
 def to_local(instant: datetime | None) -> datetime | None:
     if instant is None:
         return None
@@ -80,9 +94,11 @@ class RoundForm(FlaskForm):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=200)])
-    opens_at = DateTimeLocalField(_l("Opens at"), format=LOCAL_FORMAT, validators=[InputRequired()])
+    opens_at = DateTimeLocalField(
+        _l("Opens at"), format=LOCAL_FORMAT, validators=[InputRequired(), within_the_contest_era]
+    )
     closes_at = DateTimeLocalField(
-        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired()]
+        _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired(), within_the_contest_era]
     )
     time_limit_seconds = IntegerField(
         _l("Time limit (seconds)"),
@@ -114,7 +130,9 @@ class RoundForm(FlaskForm):
         validate_choice=False,
     )
     leaderboard_freeze_at = DateTimeLocalField(
-        _l("Freeze public leaderboards at (optional)"), format=LOCAL_FORMAT, validators=[Optional()]
+        _l("Freeze public leaderboards at (optional)"),
+        format=LOCAL_FORMAT,
+        validators=[Optional(), within_the_contest_era],
     )
     prediction_vi = TextAreaField(
         _l("Prediction question in Vietnamese (optional)"), validators=[Optional(), Length(max=500)]

@@ -22,6 +22,8 @@ from quiz.standings import boards, university_boards
 from quiz.standings.models import LIVE, PUBLIC
 from quiz.standings.services import public_cutoff, top_n
 from quiz.universities.models import University
+from quiz.web import page_number as valid_page
+from quiz.web import record_id
 
 bp = Blueprint("boards", __name__, url_prefix="/leaderboards", template_folder="templates")
 
@@ -34,11 +36,13 @@ def view() -> str:
 
 
 def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return request.args.get("page", 1, type=valid_page) or 1
 
 
 def chosen_round() -> Any:
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=record_id)
+    if request.args.get("round") and round_id is None:
+        abort(404)
     return ranked_round(get_session(), round_id) if round_id else None
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 
 from quiz.db import get_session
 from quiz.universities import services
+from quiz.web import page_number
 
 bp = Blueprint("universities", __name__, template_folder="templates")
 
@@ -17,7 +18,7 @@ PAGE_SIZE = 50
 @bp.get("/universities")
 def index() -> Any:
     query = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=page_number) or 1
     universities, total = services.search(
         get_session(), query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )

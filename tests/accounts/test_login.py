@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
+
+from quiz.clock import now
 from tests.conftest import PASSWORD, log_in
 
 
@@ -106,3 +109,31 @@ def test_password_change_needs_the_current_password(student_client):
     )
     assert response.status_code == 422
     assert "không đúng" in response.text
+
+
+def test_logout_ends_the_session_on_the_server_even_for_a_copied_cookie(client, student):
+    login(client, student.email, PASSWORD, remember="y")
+    cookies = {c.key: c.value for c in client._cookies.values()}
+    assert client.get("/profile").status_code == 200
+    client.post("/logout")
+    # Someone who copied the cookies before the logout gets nothing with them.
+    thief = client.application.test_client()
+    for name, value in cookies.items():
+        thief.set_cookie(name, value)
+    assert thief.get("/profile").status_code == 302
+    remembered = client.application.test_client()
+    remembered.set_cookie("remember_token", cookies["remember_token"])
+    assert remembered.get("/profile").status_code == 302
+
+
+def test_each_login_gets_its_own_remember_cookie_lasting_a_month(client, student):
+    values = []
+    for _ in range(2):
+        response = login(client, student.email, PASSWORD, remember="y")
+        cookie = next(h for h in response.headers.getlist("Set-Cookie") if "remember_token" in h)
+        values.append(cookie.split(";")[0])
+        assert "Expires=" in cookie
+        client.post("/logout")
+    assert values[0] != values[1]
+    expires = cookie.split("Expires=")[1].split(";")[0]
+    assert 29 <= (parsedate_to_datetime(expires) - now()).days <= 30
