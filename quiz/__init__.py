@@ -15,7 +15,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from quiz import assets, db, guards, i18n
+from quiz import assets, db, guards, i18n, security
 from quiz import config as settings
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
@@ -67,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     assets.init_app(app)
     guards.init_app(app)
+    security.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
