@@ -23,7 +23,7 @@ from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
-from quiz.errors import Conflict, ServiceError
+from quiz.errors import Conflict, NotFound, ServiceError
 from quiz.i18n import localized
 from quiz.rounds.services import (
     get_round,
@@ -111,6 +111,8 @@ def start(round_id: int) -> Any:
 def sealed_paper(round_id: int) -> Any:
     """The student's paper for the round page to hold until the start: sealed, so that
     nothing of it can be read before the start gives out its key (404 without one)."""
+    if not current_user.has_role(Role.STUDENT):
+        abort(403)
     session = get_session()
     round_ = round_view(session, round_id)
     sheet = papers.paper_sheet(session, round_, current_user)
@@ -161,6 +163,8 @@ def answer(attempt_id: int) -> Any:
     choices = request.form.getlist("choices")
     try:
         services.save_answer(get_session(), attempt_id, current_user, position, choices)
+    except NotFound:
+        abort(404)
     except Conflict as error:
         flash(str(error.message), "error")
         return redirect(url_for("contest.result", attempt_id=attempt_id))
@@ -204,6 +208,8 @@ def submit(attempt_id: int) -> Any:
         return redirect(url_for("contest.confirm", attempt_id=attempt_id))
     try:
         services.submit(get_session(), attempt_id, current_user, prediction)
+    except NotFound:
+        abort(404)
     except ServiceError as error:
         flash(str(error.message), "error")
         return redirect(url_for("contest.confirm", attempt_id=attempt_id))

@@ -118,8 +118,6 @@ def participation_by_day(session: Session, university: University) -> list[tuple
 
 def set_verification(session: Session, coordinator: Person, student_id: int, decision: str) -> User:
     """Confirm or reject a student's claim to belong to the coordinator's university."""
-    if decision not in ("confirmed", "rejected"):
-        raise InvalidInput({"decision": _l("Choose confirm or reject.")})
     student = session.get(User, student_id)
     allowed = coordinator.has_role(Role.ORGANISER) or (
         coordinator.has_role(Role.COORDINATOR)
@@ -128,6 +126,8 @@ def set_verification(session: Session, coordinator: Person, student_id: int, dec
     )
     if student is None or not student.has_role(Role.STUDENT) or not allowed:
         raise Forbidden(_l("You are not allowed to open this page."))
+    if decision not in ("confirmed", "rejected"):
+        raise InvalidInput({"decision": _l("Choose confirm or reject.")})
     student.verification = decision
     session.flush()
     record(
