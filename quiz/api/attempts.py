@@ -157,7 +157,7 @@ def start_attempt(round_id: int) -> Any:
     "/api/v1/attempts/{attempt_id}",
     "Read an attempt",
     responses={200: AttemptOut},
-    errors=(404,),
+    errors=(403, 404),
     auth=True,
 )
 def read_attempt(attempt_id: int) -> Any:
@@ -173,7 +173,7 @@ def read_attempt(attempt_id: int) -> Any:
     "Save the answer to one question (the last save counts)",
     body=AnswerIn,
     responses={200: AnswerOut},
-    errors=(400, 404, 409, 413, 422, 429),
+    errors=(400, 403, 404, 409, 413, 422, 429),
     auth=True,
 )
 def save_answer(attempt_id: int, position: int) -> Any:
@@ -194,7 +194,7 @@ def save_answer(attempt_id: int, position: int) -> Any:
     "Submit the attempt (idempotent)",
     body=SubmitIn,
     responses={200: SubmitOut},
-    errors=(400, 404, 422),
+    errors=(400, 403, 404, 422),
     auth=True,
 )
 def submit_attempt(attempt_id: int) -> Any:
