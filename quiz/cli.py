@@ -7,16 +7,18 @@ import sys
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
 
 from quiz import create_app, migrate
+from quiz.accounts import resets
 from quiz.accounts import services as accounts
 from quiz.accounts.invitations import invitation_token
-from quiz.accounts.models import Role
+from quiz.accounts.models import Role, User
 from quiz.attempts import papers as paper_services
 from quiz.attempts import services as attempt_services
 from quiz.bank import files as bank_files
@@ -34,7 +36,7 @@ from quiz.synthetic import synthesize
 from quiz.universities import services as universities
 
 
-def fail(message: Any) -> None:
+def fail(message: Any) -> NoReturn:
     """Print a one-line reason and exit non-zero."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
@@ -227,8 +229,26 @@ def users_create(
 
 
 def invitation_link(user: Any) -> str:
-    base = os.environ.get("QUIZ_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/invitation/{invitation_token(user)}"
+    """The invitation link of ``user`` (mailed too when mail is set up)."""
+    link = f"{current_app.config['BASE_URL']}/invitation/{invitation_token(user)}"
+    if current_app.config.get("SMTP_URL"):
+        sending = resets.send_invitation(user, link)
+        if sending is not None:
+            sending.join(timeout=30)  # the command ends right after
+    return link
+
+
+@users.command("reset-link")
+@click.argument("email")
+@with_appcontext
+def users_reset_link(email: str) -> None:
+    """Print a password reset link for EMAIL (valid one hour, works once)."""
+    with session_scope() as session:
+        user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+        if user is None:
+            fail(f"no account for {email}.")
+        link = resets.reset_link(user)
+    click.echo(f"Password reset link for {user.email}, valid one hour: {link}")
 
 
 @users.command("import")
@@ -275,9 +295,15 @@ def serve(
     os.environ["QUIZ_ENV"] = "production"
     os.environ["QUIZ_SERVE_HOST"] = host
     try:
-        create_app()  # fail here, once, with the reason, rather than in every worker
+        app = create_app()  # fail here, once, with the reason, rather than in every worker
     except Exception as error:  # noqa: BLE001 - any start-up failure is reported in one line
         fail(str(error))
+    if workers > 1 and app.config["RATELIMIT_ENABLED"] and not app.config["REDIS_URL"]:
+        fail(
+            f"with {workers} workers and no QUIZ_REDIS_URL each worker would count rate "
+            f"limits alone, letting {workers} times more through: set QUIZ_REDIS_URL "
+            "(Redis), or serve with --workers 1"
+        )
     run_server(create_app, host, port, workers, threads, worker_connections, backlog)
 
 
@@ -314,7 +340,8 @@ def demo(host: str, port: int) -> None:
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<12} {account.email} / {account.password}")
     click.echo("Press Ctrl+C to stop.")
-    run_server(create_app, host, port, workers=2)
+    # One worker (four threads): without Redis, rate limits are then counted exactly.
+    run_server(create_app, host, port, workers=1)
 
 
 # -- attempts --------------------------------------------------------------------------

@@ -76,6 +76,10 @@ def load(instance_path: Path) -> dict[str, Any]:
         # Compress responses over 1 KB in the app (quiz.assets); false when a front
         # proxy compresses instead.
         "COMPRESS_ENABLED": _flag("QUIZ_COMPRESS", True),
+        # Mail (quiz.mail): without an SMTP server, messages go to the server log.
+        "SMTP_URL": os.environ.get("QUIZ_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("QUIZ_MAIL_FROM", "Hanoi Quiz <quiz@localhost>"),
+        "BASE_URL": os.environ.get("QUIZ_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

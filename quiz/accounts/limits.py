@@ -14,10 +14,14 @@ set, so that several app servers share one count. Behind a reverse proxy,
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import abort, current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse as parse_limit
 from werkzeug.wrappers import Response
 
 from quiz.accounts.services import normalize_email
@@ -25,13 +29,17 @@ from quiz.extensions import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Failed logins against one account: slow guessing down.
-LOGIN_FAILURES_PER_ACCOUNT = "10 per minute"
+#: Password checks against one account a minute (a success starts the count again):
+#: slow guessing down. Counted before the check, so no burst gets more.
+LOGIN_ATTEMPTS_PER_ACCOUNT = "10 per minute"
 #: Failed logins from one address: a campus behind one address mistypes too.
 LOGIN_FAILURES_PER_ADDRESS = "100 per minute"
 #: A classroom of 200 registers from one address within 10 minutes, whatever its pace.
 REGISTRATIONS_PER_IP = "300 per 10 minutes;1000 per hour"
 REGISTRATIONS_PER_EMAIL = "5 per minute"
+#: Reset links asked for: a few per address an hour; a campus gets room per address.
+RESETS_PER_EMAIL = "3 per hour"
+RESETS_PER_IP = "30 per hour"
 
 
 def submitted_email() -> str:
@@ -54,18 +62,77 @@ def _login_failed(_response: Response) -> bool:
 
 
 def limit_login_failures(view: F) -> F:
-    """Count failed logins per account (the 11th in a minute gets 429) and per address."""
-    for limit, key_func in (
-        (LOGIN_FAILURES_PER_ADDRESS, None),
-        (LOGIN_FAILURES_PER_ACCOUNT, submitted_email),
-    ):
-        view = limiter.limit(limit, key_func=key_func, methods=["POST"], deduct_when=_login_failed)(
-            view
+    """Count failed logins per address (the 101st in a minute gets 429)."""
+    return limiter.limit(LOGIN_FAILURES_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed)(
+        view
+    )
+
+
+# -- one account's password checks, and the devices its owner used -------------------
+#
+# Anyone who knows a student's e-mail address could send wrong passwords to lock
+# them out just before a round. So the account's limit applies to devices that
+# never logged into it; a browser that did carries a signed device cookie, and its
+# attempts are counted apart (OWASP's "device cookies"): guessing stays slow, and
+# the owner, on a phone or computer used before, still logs in during an attack.
+
+DEVICE_COOKIE = "quiz_device"
+DEVICE_MAX_AGE = 365 * 24 * 3600
+_ACCOUNT_ITEM = parse_limit(LOGIN_ATTEMPTS_PER_ACCOUNT)
+
+
+def _devices() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-device")
+
+
+def _account(email: str) -> str:
+    return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:24]
+
+
+def _attempt_key(email: str) -> str:
+    """The counter of this attempt: the device the owner used before, or the account."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if cookie:
+        try:
+            account, device = _devices().loads(cookie, max_age=DEVICE_MAX_AGE)
+        except (BadSignature, ValueError, TypeError):
+            account = device = None
+        if account == _account(email) and isinstance(device, str):
+            return f"device:{device}"
+    return f"account:{_account(email)}"
+
+
+def admit_login(email: str) -> None:
+    """Before a password is checked: count the attempt; 429 past the account's limit."""
+    if not limiter.enabled:
+        return
+    if not limiter.limiter.hit(_ACCOUNT_ITEM, "quiz-login", _attempt_key(email)):
+        abort(429)
+
+
+def login_succeeded(email: str, response: Response | None = None) -> None:
+    """The password was right: its count starts again; the device is remembered."""
+    if limiter.enabled:
+        limiter.limiter.clear(_ACCOUNT_ITEM, "quiz-login", _attempt_key(email))
+    if response is not None:
+        value = _devices().dumps([_account(email), secrets.token_urlsafe(16)])
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
         )
-    return view
 
 
 def limit_registrations(view: F) -> F:
     """Limit registrations per address and per e-mail address."""
     view = limiter.limit(REGISTRATIONS_PER_IP, methods=["POST"])(view)
     return limiter.limit(REGISTRATIONS_PER_EMAIL, key_func=submitted_email, methods=["POST"])(view)
+
+
+def limit_reset_requests(view: F) -> F:
+    """Limit reset links asked for, per address and per e-mail address (POST only)."""
+    view = limiter.limit(RESETS_PER_IP, methods=["POST"])(view)
+    return limiter.limit(RESETS_PER_EMAIL, key_func=submitted_email, methods=["POST"])(view)

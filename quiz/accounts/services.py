@@ -220,6 +220,11 @@ def change_password(session: Session, user: User, current: str, new_password: st
     """Change ``user``'s password, ending their other sessions and revoking their tokens."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput({"current_password": _l("The current password is not correct.")})
+    set_new_password(session, user, new_password)
+
+
+def set_new_password(session: Session, user: User, new_password: str) -> None:
+    """Give ``user`` a new password: every login and token of theirs ends."""
     problem = password_problem(new_password, email=user.email, full_name=user.full_name)
     if problem:
         raise InvalidInput({"new_password": problem})

@@ -9,16 +9,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from quiz.accounts import invitations, services
+from quiz.accounts import invitations, resets, services
 from quiz.accounts.auth import sign_in, sign_out
 from quiz.accounts.forms import (
+    ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
     SetPasswordForm,
 )
-from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
+from quiz.accounts.limits import (
+    admit_login,
+    limit_login_failures,
+    limit_registrations,
+    limit_reset_requests,
+    login_succeeded,
+    mark_login_failed,
+)
 from quiz.db import get_session
 from quiz.errors import ServiceError
 from quiz.universities.services import all_universities
@@ -34,10 +42,13 @@ def login() -> Any:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        admit_login(form.email.data)
         user = services.authenticate(get_session(), form.email.data, form.password.data)
         if user is not None:
             sign_in(user, remember=bool(form.remember.data))
-            return redirect(safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next")))
+            login_succeeded(form.email.data, response)
+            return response
         mark_login_failed()
         form.form_errors.append(_("The e-mail address or the password is not correct."))
     return render_template("accounts/login.html", form=form)
@@ -144,6 +155,36 @@ def change_password() -> Any:
         render_template("accounts/profile.html", user=user, form=form, password_form=password_form),
         422,
     )
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limit_reset_requests
+def forgot_password() -> Any:
+    """Ask for a reset link; the answer is the same whether or not the address exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        resets.request_reset(get_session(), form.email.data)
+        return render_template("accounts/forgot.html", form=form, sent=True)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form, sent=False), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    session = get_session()
+    resets.user_for_reset(session, token)  # 404 for a used, expired or forged link
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = resets.reset_password(session, token, form.new_password.data)
+        except ServiceError as error:
+            apply_errors(form, error)
+        else:
+            sign_in(user)
+            flash(_("Your new password is saved. Other devices are logged out."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/reset.html", form=form), status
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

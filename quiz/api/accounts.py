@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quiz.accounts import services, tokens
 from quiz.accounts.auth import bearer_token
-from quiz.accounts.limits import limit_login_failures, limit_registrations, mark_login_failed
+from quiz.accounts.limits import (
+    admit_login,
+    limit_login_failures,
+    limit_registrations,
+    login_succeeded,
+    mark_login_failed,
+)
 from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
 from quiz.db import get_session
@@ -56,12 +62,14 @@ class RegisteredOut(BaseModel):
 def create_token() -> Any:
     body = parse_body(TokenRequest)
     session = get_session()
+    admit_login(body.email)
     user = services.authenticate(session, body.email, body.password)
     if user is None:
         mark_login_failed()
         return json_error(
             401, _("The e-mail address or the password is not correct."), "bad_credentials"
         )
+    login_succeeded(body.email)
     token, expires_at = tokens.issue_token(session, user)
     return {"token": token, "expires_at": iso(expires_at)}
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from quiz.accounts import resets
 from quiz.accounts import services as accounts
 from quiz.accounts.auth import role_required
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role
-from quiz.audit.services import recent
+from quiz.audit.services import recent, record
 from quiz.db import get_session
 from quiz.errors import ServiceError
 from quiz.organiser.forms import CreateUserForm, RosterImportForm
@@ -36,10 +37,14 @@ def _university_choices() -> list[SelectChoice]:
 
 
 def _invitation_links(users: list[Any]) -> list[tuple[str, str]]:
-    return [
-        (u.email, url_for("accounts.accept_invitation", token=invitation_token(u), _external=True))
-        for u in users
-    ]
+    """Each new account's invitation link (shown here, and mailed when mail is set up)."""
+    links = []
+    for user in users:
+        link = url_for("accounts.accept_invitation", token=invitation_token(user), _external=True)
+        if current_app.config.get("SMTP_URL"):
+            resets.send_invitation(user, link)
+        links.append((user.email, link))
+    return links
 
 
 def _users_page(
@@ -106,6 +111,25 @@ def import_roster() -> Any:
                     return redirect(url_for("organiser.users"))
     status = 200 if invitations else 422
     return _users_page(form, roster_form, invitations, status)
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+def reset_link(user_id: int) -> Any:
+    """A password reset link for a person who cannot receive mail (shown, audited)."""
+    session = get_session()
+    user = accounts.get_user(session, user_id)
+    if user is None:
+        abort(404)
+    record(session, current_user.id, "accounts.reset_link", f"user:{user.id}")
+    flash(
+        _(
+            "Password reset link for %(email)s, valid one hour: %(link)s",
+            email=user.email,
+            link=resets.reset_link(user),
+        ),
+        "info",
+    )
+    return redirect(url_for("organiser.users"))
 
 
 @bp.get("/audit")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from email.utils import parsedate_to_datetime
 
+from quiz.accounts import services
 from quiz.clock import now
 from tests.conftest import PASSWORD, log_in
 
@@ -137,3 +141,46 @@ def test_each_login_gets_its_own_remember_cookie_lasting_a_month(client, student
     assert values[0] != values[1]
     expires = cookie.split("Expires=")[1].split(";")[0]
     assert 29 <= (parsedate_to_datetime(expires) - now()).days <= 30
+
+
+def test_guessing_from_many_addresses_does_not_lock_the_owner_out_of_their_device(app, student):
+    phone = app.test_client()
+    assert login(phone, student.email, PASSWORD).status_code == 302  # a device used before
+    phone.post("/logout")
+    attacker = app.test_client()
+    for n in range(40):
+        login(attacker, student.email, "wrong-password!", ip=f"198.51.100.{n + 1}")
+    assert login(attacker, student.email, PASSWORD, ip="198.51.100.200").status_code == 429
+    # The owner, on the phone that logged in before, from a fresh address: in.
+    assert login(phone, student.email, PASSWORD, ip="203.0.113.99").status_code == 302
+
+
+def test_the_account_limit_is_counted_before_the_password_is_checked(client, student, monkeypatch):
+    checks = []
+    real = services.verify_password
+
+    def counting(stored, given):
+        checks.append(1)
+        return real(stored, given)
+
+    monkeypatch.setattr(services, "verify_password", counting)
+    statuses = [
+        login(client, student.email, "wrong-password!", ip=f"198.51.100.{n}").status_code
+        for n in range(1, 16)
+    ]
+    assert statuses[:10] == [200] * 10 and set(statuses[10:]) == {429}
+    assert len(checks) == 10, "no password is checked past the limit"
+
+
+def test_serving_several_workers_without_redis_is_refused(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")}
+    env.update(QUIZ_INSTANCE_PATH=str(tmp_path), QUIZ_SECRET_KEY="k" * 48)
+    result = subprocess.run(
+        [sys.executable, "-m", "quiz", "serve", "--port", "1", "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "set QUIZ_REDIS_URL" in result.stderr
