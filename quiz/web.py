@@ -14,6 +14,8 @@ from quiz.errors import ServiceError
 MAX_ID = 2**31 - 1
 #: Far beyond any list's length, and within every integer type of the database.
 MAX_PAGE = 100_000
+#: An API list's offset: far beyond any list, and within the database's integers.
+MAX_OFFSET = 10**9
 
 
 def record_id(text: str) -> int:

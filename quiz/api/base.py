@@ -19,6 +19,7 @@ from quiz.accounts.auth import bearer_token
 from quiz.accounts.models import Role
 from quiz.errors import InvalidInput
 from quiz.extensions import csrf
+from quiz.web import MAX_OFFSET
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -28,8 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-#: Far beyond any list, and within the database's integers.
-MAX_OFFSET = 10**9
 
 
 @bp.before_request

@@ -146,7 +146,12 @@ def students_leaderboard() -> Any:
     "Universities ranked by a method, per round or overall",
     responses={200: UniversityBoardOut},
     errors=(404, 422),
-    query=(("method", "string"), ("round", "integer"), ("limit", "integer"), ("offset", "integer")),
+    query=(
+        ("method", {"type": "string", "enum": list(university_boards.METHODS)}),
+        ("round", "integer"),
+        ("limit", "integer"),
+        ("offset", "integer"),
+    ),
 )
 def universities_leaderboard() -> Any:
     limit, offset = page_args()

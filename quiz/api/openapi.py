@@ -14,8 +14,19 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from quiz.web import MAX_ID, MAX_OFFSET
+
 F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
+
+#: The bounds the API enforces on its integer parameters (422 or 404 outside them):
+#: ids within the database's range; ``limit`` from 1 (more than 500 gives 500).
+ID_BOUNDS = {"minimum": 1, "maximum": MAX_ID}
+QUERY_BOUNDS: dict[str, dict[str, int]] = {
+    "limit": {"minimum": 1},
+    "offset": {"minimum": 0, "maximum": MAX_OFFSET},
+    "round": ID_BOUNDS,
+}
 
 
 class ErrorBody(BaseModel):
@@ -45,7 +56,7 @@ class Operation:
     responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     auth: bool = False
-    query: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str | dict[str, Any]], ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -60,7 +71,7 @@ def documented(
     responses: dict[int, type[BaseModel] | None] | None = None,
     errors: tuple[int, ...] = (),
     auth: bool = False,
-    query: tuple[tuple[str, str], ...] = (),
+    query: tuple[tuple[str, str | dict[str, Any]], ...] = (),
 ) -> Callable[[F], F]:
     """Record an endpoint in the document (the view itself is unchanged)."""
 
@@ -93,10 +104,22 @@ def document() -> dict[str, Any]:
     for op in OPERATIONS:
         entry: dict[str, Any] = {"summary": op.summary, "responses": {}}
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", **ID_BOUNDS},
+            }
             for name in re.findall(r"{([a-z_]+)}", op.path)
         ] + [
-            {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": kind
+                if isinstance(kind, dict)
+                else {"type": kind, **QUERY_BOUNDS.get(name, {})},
+            }
             for name, kind in op.query
         ]
         if parameters:
