@@ -12,6 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test", "quiz"}
 MIN_SECRET_LENGTH = 32
@@ -123,6 +124,17 @@ def production_problems(config: dict[str, Any]) -> list[str]:
             "QUIZ_RATELIMIT_ENABLED=false on a public address: rate limits protect logins "
             "and answer saves; turn them off only for load tests on 127.0.0.1"
         )
+    smtp = config.get("SMTP_URL")
+    if smtp:
+        scheme, _, rest = str(smtp).partition("://")
+        if scheme not in ("smtp", "smtps") or not rest:
+            problems.append("QUIZ_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…")
+        base_host = urlsplit(str(config.get("BASE_URL", ""))).hostname or ""
+        if _is_loopback(base_host):
+            problems.append(
+                "QUIZ_BASE_URL is a loopback address: mailed links would not open; set it "
+                "to the site's public address (https://…)"
+            )
     return problems
 
 

@@ -11,7 +11,6 @@ account; the mail is sent in the background (``quiz.mail``).
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from flask import current_app
 from flask_babel import force_locale
@@ -47,11 +46,14 @@ def reset_link(user: User) -> str:
     return f"{current_app.config['BASE_URL']}/reset/{reset_token(user)}"
 
 
-def user_for_reset(session: Session, token: str) -> User:
-    """The account a reset link is for (NotFound: invalid, expired or used)."""
+def user_for_reset(session: Session, token: str, *, lock: bool = False) -> User:
+    """The account a reset link is for (NotFound: invalid, expired or used); ``lock``
+    holds its row until the transaction ends, so two uses at once cannot both pass."""
     try:
         user_id, fingerprint = _serializer().loads(token, max_age=MAX_AGE_SECONDS)
-        user = session.get(User, int(user_id))
+        if lock:
+            session.execute(select(User.id).where(User.id == int(user_id)).with_for_update())
+        user = session.get(User, int(user_id), populate_existing=lock)
     except (BadSignature, SignatureExpired, ValueError, TypeError):
         user = None
         fingerprint = None
@@ -62,7 +64,7 @@ def user_for_reset(session: Session, token: str) -> User:
 
 def reset_password(session: Session, token: str, new_password: str) -> User:
     """Set a new password through a reset link; every login and token of the account ends."""
-    user = user_for_reset(session, token)
+    user = user_for_reset(session, token, lock=True)
     set_new_password(session, user, new_password)
     record(session, user.id, "accounts.password_reset", f"user:{user.id}")
     return user
@@ -82,11 +84,11 @@ def request_reset(session: Session, email: str) -> None:
             email=user.email,
             link=reset_link(user),
         )
-    mail.send(user.email, subject, body)
+    mail.send(session, user.email, subject, body)
 
 
-def send_invitation(user: User, link: str) -> threading.Thread | None:
-    """Mail the invitation link of an account created without a password."""
+def send_invitation(session: Session, user: User, link: str) -> None:
+    """Mail the invitation link of an account created without a password (on commit)."""
     with force_locale(user.locale or "vi"):
         subject = _("Your account for the contest")
         body = _(
@@ -95,4 +97,4 @@ def send_invitation(user: User, link: str) -> threading.Thread | None:
             email=user.email,
             link=link,
         )
-    return mail.send(user.email, subject, body)
+    mail.send(session, user.email, subject, body)

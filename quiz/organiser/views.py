@@ -42,7 +42,7 @@ def _invitation_links(users: list[Any]) -> list[tuple[str, str]]:
     for user in users:
         link = url_for("accounts.accept_invitation", token=invitation_token(user), _external=True)
         if current_app.config.get("SMTP_URL"):
-            resets.send_invitation(user, link)
+            resets.send_invitation(get_session(), user, link)
         links.append((user.email, link))
     return links
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import smtplib
 import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
+from quiz import mail
 from quiz.accounts import resets
-from quiz.accounts.models import Role
+from quiz.accounts.models import Role, User
 from quiz.clock import now
+from quiz.config import production_problems
 from tests.conftest import PASSWORD, log_in
 from tests.test_demo import free_port
 
@@ -140,3 +144,39 @@ def test_invitations_are_mailed_too(organiser_client, make_university, mailbox, 
     path = link_in(message, "invitation")
     chosen = client.post(path, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert chosen.status_code == 302
+
+
+def test_a_message_leaves_only_when_its_transaction_commits(app, mailbox, db_session):
+    with app.app_context():
+        db_session.execute(select(User.id))  # a transaction, as every request has
+        mail.send(db_session, "lost@example.edu.vn", "Lost", "its account was rolled back")
+        db_session.rollback()
+        db_session.execute(select(User.id))
+        mail.send(db_session, "kept@example.edu.vn", "Kept", "its account was committed")
+        assert mail.wait_sent(1) and mailbox.messages == [], "nothing before the commit"
+        db_session.commit()
+        assert mail.wait_sent(10)
+    assert [to for to, _ in mailbox.messages] == [["kept@example.edu.vn"]]
+
+
+def test_a_password_never_goes_to_a_server_without_starttls(app, mailbox, caplog):
+    port = app.config["SMTP_URL"].rsplit(":", 1)[1]
+    message = mail.compose("a@example.edu.vn", "Hello", "text", "quiz@example.edu.vn")
+    with pytest.raises(smtplib.SMTPNotSupportedError):
+        mail.deliver(f"smtp://quiz:secret@127.0.0.1:{port}", message)
+    assert mailbox.messages == []
+
+
+def test_mail_with_a_loopback_base_address_is_refused_in_production():
+    problems = production_problems(
+        {
+            "SECRET_KEY": "x" * 64,
+            "RATELIMIT_ENABLED": True,
+            "SMTP_URL": "smtp://mail.example.edu.vn:587",
+            "BASE_URL": "http://127.0.0.1:5000",
+        }
+    )
+    assert any("QUIZ_BASE_URL" in problem for problem in problems)
+    assert production_problems(
+        {"SECRET_KEY": "x" * 64, "RATELIMIT_ENABLED": True, "SMTP_URL": "ftp://mail"}
+    ) == ["QUIZ_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…"]
