@@ -14,13 +14,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from quiz import create_app, migrate
+from quiz import create_app, mail, migrate
 from quiz.accounts import resets
 from quiz.accounts import services as accounts
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role, User
 from quiz.attempts import papers as paper_services
 from quiz.attempts import services as attempt_services
+from quiz.audit.services import record
 from quiz.bank import files as bank_files
 from quiz.bank import services as bank_services
 from quiz.bank.schema import BankInvalid, TopicData
@@ -220,21 +221,20 @@ def users_create(
     try:
         with session_scope() as session:
             user = accounts.create_user(session, new, actor=None)
-            link = None if password else invitation_link(user)
+            link = None if password else invitation_link(session, user)
     except ServiceError as error:
         fail(error.message)
+    mail.wait_sent()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
     if link:
         click.echo(f"Invitation link: {link}")
 
 
-def invitation_link(user: Any) -> str:
-    """The invitation link of ``user`` (mailed too when mail is set up)."""
+def invitation_link(session: Any, user: Any) -> str:
+    """The invitation link of ``user`` (mailed too, once committed, when mail is set up)."""
     link = f"{current_app.config['BASE_URL']}/invitation/{invitation_token(user)}"
     if current_app.config.get("SMTP_URL"):
-        sending = resets.send_invitation(user, link)
-        if sending is not None:
-            sending.join(timeout=30)  # the command ends right after
+        resets.send_invitation(session, user, link)
     return link
 
 
@@ -245,9 +245,10 @@ def users_reset_link(email: str) -> None:
     """Print a password reset link for EMAIL (valid one hour, works once)."""
     with session_scope() as session:
         user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
-        if user is None:
-            fail(f"no account for {email}.")
+        if user is None or not user.active:
+            fail(f"no active account for {email}.")
         link = resets.reset_link(user)
+        record(session, None, "accounts.reset_link", f"user:{user.id}")
     click.echo(f"Password reset link for {user.email}, valid one hour: {link}")
 
 
@@ -261,10 +262,13 @@ def users_import(file: str) -> None:
         with session_scope() as session:
             imported = accounts.import_roster(session, text, actor=None)
             links = [
-                (i.user.email, invitation_link(i.user)) for i in imported if i.needs_invitation
+                (i.user.email, invitation_link(session, i.user))
+                for i in imported
+                if i.needs_invitation
             ]
     except ServiceError as error:
         fail(f"{file}: {error.message}")
+    mail.wait_sent(max(30, len(links)))
     click.echo(f"Users: {len(imported)} created.")
     for email, link in links:
         click.echo(f"Invitation for {email}: {link}")
@@ -276,7 +280,11 @@ def users_import(file: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help="Worker processes (default: 2 with QUIZ_REDIS_URL, 1 without).",
+)
 @click.option(
     "--threads", default=4, show_default=True, type=click.IntRange(1), help="Threads per worker."
 )
@@ -289,7 +297,12 @@ def users_import(file: str) -> None:
 )
 @click.option("--backlog", default=2048, show_default=True, type=click.IntRange(1))
 def serve(
-    host: str, port: int, workers: int, threads: int, worker_connections: int, backlog: int
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    worker_connections: int,
+    backlog: int,
 ) -> None:
     """Serve the site with gunicorn on the configured database (production)."""
     os.environ["QUIZ_ENV"] = "production"
@@ -298,6 +311,8 @@ def serve(
         app = create_app()  # fail here, once, with the reason, rather than in every worker
     except Exception as error:  # noqa: BLE001 - any start-up failure is reported in one line
         fail(str(error))
+    if workers is None:
+        workers = 2 if app.config["REDIS_URL"] else 1
     if workers > 1 and app.config["RATELIMIT_ENABLED"] and not app.config["REDIS_URL"]:
         fail(
             f"with {workers} workers and no QUIZ_REDIS_URL each worker would count rate "

@@ -15,16 +15,22 @@ set, so that several app servers share one count. Behind a reverse proxy,
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse as parse_limit
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from quiz.accounts.models import User
 from quiz.accounts.services import normalize_email
+from quiz.db import get_session
 from quiz.extensions import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +45,7 @@ REGISTRATIONS_PER_IP = "300 per 10 minutes;1000 per hour"
 REGISTRATIONS_PER_EMAIL = "5 per minute"
 #: Reset links asked for: a few per address an hour; a campus gets room per address.
 RESETS_PER_EMAIL = "3 per hour"
-RESETS_PER_IP = "30 per hour"
+RESETS_PER_IP = "200 per hour"
 
 
 def submitted_email() -> str:
@@ -75,6 +81,9 @@ def limit_login_failures(view: F) -> F:
 # never logged into it; a browser that did carries a signed device cookie, and its
 # attempts are counted apart (OWASP's "device cookies"): guessing stays slow, and
 # the owner, on a phone or computer used before, still logs in during an attack.
+# The cookie names the account's session version: a new password (changed, reset,
+# or set by an organiser) makes every device cookie issued before it count as none.
+# The count is a moving window, so no minute boundary lets a burst of twice through.
 
 DEVICE_COOKIE = "quiz_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
@@ -89,33 +98,57 @@ def _account(email: str) -> str:
     return hashlib.sha256(normalize_email(email).encode()).hexdigest()[:24]
 
 
+def _device_in_cookie(email: str) -> tuple[str, int] | None:
+    """(device id, session version) of a valid device cookie for this account."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return None
+    try:
+        account, device, version = _devices().loads(cookie, max_age=DEVICE_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if account != _account(email) or not isinstance(device, str) or not isinstance(version, int):
+        return None
+    return device, version
+
+
 def _attempt_key(email: str) -> str:
     """The counter of this attempt: the device the owner used before, or the account."""
-    cookie = request.cookies.get(DEVICE_COOKIE)
-    if cookie:
-        try:
-            account, device = _devices().loads(cookie, max_age=DEVICE_MAX_AGE)
-        except (BadSignature, ValueError, TypeError):
-            account = device = None
-        if account == _account(email) and isinstance(device, str):
-            return f"device:{device}"
+    known = _device_in_cookie(email)
+    if known is not None:
+        current = get_session().scalar(
+            select(User.session_version).where(User.email == normalize_email(email))
+        )
+        if current == known[1]:
+            return f"device:{known[0]}"
     return f"account:{_account(email)}"
+
+
+def _counter() -> MovingWindowRateLimiter:
+    return MovingWindowRateLimiter(limiter.storage)
 
 
 def admit_login(email: str) -> None:
     """Before a password is checked: count the attempt; 429 past the account's limit."""
     if not limiter.enabled:
         return
-    if not limiter.limiter.hit(_ACCOUNT_ITEM, "quiz-login", _attempt_key(email)):
-        abort(429)
+    key = _attempt_key(email)
+    g.login_attempt_key = key
+    counter = _counter()
+    if not counter.hit(_ACCOUNT_ITEM, "quiz-login", key):
+        reset_at, _remaining = counter.get_window_stats(_ACCOUNT_ITEM, "quiz-login", key)
+        abort(429, retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
-def login_succeeded(email: str, response: Response | None = None) -> None:
+def login_succeeded(user: User, response: Response | None = None) -> None:
     """The password was right: its count starts again; the device is remembered."""
     if limiter.enabled:
-        limiter.limiter.clear(_ACCOUNT_ITEM, "quiz-login", _attempt_key(email))
+        key = g.get("login_attempt_key") or _attempt_key(user.email)
+        _counter().clear(_ACCOUNT_ITEM, "quiz-login", key)
     if response is not None:
-        value = _devices().dumps([_account(email), secrets.token_urlsafe(16)])
+        known = _device_in_cookie(user.email)
+        device = known[0] if known else secrets.token_urlsafe(16)
+        value = _devices().dumps([_account(user.email), device, user.session_version])
         response.set_cookie(
             DEVICE_COOKIE,
             value,

@@ -47,7 +47,7 @@ def login() -> Any:
         if user is not None:
             sign_in(user, remember=bool(form.remember.data))
             response = redirect(safe_next(request.args.get("next")))
-            login_succeeded(form.email.data, response)
+            login_succeeded(user, response)
             return response
         mark_login_failed()
         form.form_errors.append(_("The e-mail address or the password is not correct."))

@@ -69,7 +69,7 @@ def create_token() -> Any:
         return json_error(
             401, _("The e-mail address or the password is not correct."), "bad_credentials"
         )
-    login_succeeded(body.email)
+    login_succeeded(user)
     token, expires_at = tokens.issue_token(session, user)
     return {"token": token, "expires_at": iso(expires_at)}
 

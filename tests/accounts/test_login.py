@@ -155,6 +155,27 @@ def test_guessing_from_many_addresses_does_not_lock_the_owner_out_of_their_devic
     assert login(phone, student.email, PASSWORD, ip="203.0.113.99").status_code == 302
 
 
+def test_a_new_password_voids_the_device_cookies_issued_before(app, student, db_session):
+    thief = app.test_client()
+    assert login(thief, student.email, PASSWORD).status_code == 302  # knew the old password
+    services.set_new_password(db_session, student, "Orchard-Lantern-Quiet-93")
+    db_session.commit()
+    statuses = [
+        login(thief, student.email, f"guess-number-{n}", ip=f"198.51.100.{n + 1}").status_code
+        for n in range(12)
+    ]
+    # The old device cookie counts as none: the thief shares the account's 10 a minute.
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+
+
+def test_a_refused_login_says_when_to_try_again(client, student):
+    for n in range(10):
+        login(client, student.email, "wrong-password!", ip=f"198.51.100.{n + 1}")
+    refused = login(client, student.email, PASSWORD, ip="198.51.100.99")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
 def test_the_account_limit_is_counted_before_the_password_is_checked(client, student, monkeypatch):
     checks = []
     real = services.verify_password
