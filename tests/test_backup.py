@@ -57,6 +57,18 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
         engine.dispose()
 
 
+def wipe(url: str) -> None:
+    """Empty every table of standings (what ``leaderboard rebuild`` must make again)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for name in STANDINGS:
+                if name != "attempts":
+                    connection.execute(text(f"DELETE FROM {name}"))
+    finally:
+        engine.dispose()
+
+
 def quiz(url: str, instance: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZ_")}
     env.update(QUIZ_DATABASE_URL=url, QUIZ_INSTANCE_PATH=str(instance))
@@ -107,5 +119,8 @@ def test_a_restored_backup_holds_every_attempt_and_rebuilds_the_same_standings(t
     )
     restored = snapshot(target)
     assert restored["attempts"] == before["attempts"], "every attempt is back"
+    # The standings must come from the rebuild, not from the dump: empty them first.
+    wipe(target)
+    assert all(not rows for name, rows in snapshot(target).items() if name != "attempts")
     assert "Standings rebuilt" in quiz(target, tmp_path, "leaderboard", "rebuild")
     assert snapshot(target) == before, "the rebuild gives exactly the standings kept live"

@@ -22,10 +22,12 @@ REF = "#/components/schemas/{model}"
 #: The bounds the API enforces on its integer parameters (422 or 404 outside them):
 #: ids within the database's range; ``limit`` from 1 (more than 500 gives 500).
 ID_BOUNDS = {"minimum": 1, "maximum": MAX_ID}
-QUERY_BOUNDS: dict[str, dict[str, int]] = {
+QUERY_BOUNDS: dict[str, dict[str, Any]] = {
     "limit": {"minimum": 1},
     "offset": {"minimum": 0, "maximum": MAX_OFFSET},
     "round": ID_BOUNDS,
+    # Control characters are refused in every text (quiz.guards): tab, LF, CR aside.
+    "q": {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"},
 }
 
 
