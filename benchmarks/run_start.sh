@@ -176,7 +176,9 @@ http {
       # Every write of the app is idempotent (a start returns the attempt in
       # progress, a save is a PUT, a submit changes nothing the second time), so a
       # request a dead server never answered may be sent to the other one.
-      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+      # Not on a timeout: a slow server is not a dead one, and sending its
+      # requests again to the other one doubles the work when both are busy.
+      proxy_next_upstream error http_502 http_503 non_idempotent;
       proxy_next_upstream_tries 2;
       proxy_connect_timeout 2s;
       proxy_read_timeout ${REQUEST_TIMEOUT}s;

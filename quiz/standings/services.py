@@ -40,6 +40,7 @@ from quiz.standings.models import (
 DEFAULT_TOP_N = 30
 #: Where a session keeps its histogram changes until it commits (see ``move_level``).
 PENDING_LEVELS = "quiz.score_levels"
+PENDING_UNIVERSITIES = "quiz.university_aggregates"
 logger = logging.getLogger(__name__)
 DEFAULT_MIN_PARTICIPANTS = 10
 
@@ -122,8 +123,8 @@ def refresh_student_round(session: Session, round_: Round, student: User) -> Non
             visible = [a for a in attempts if ended_at(a) <= cutoff]
         _store_round_entry(session, view, round_, student, counted_attempt(visible, round_))
         refresh_student_overall(session, view, student)
-        refresh_university(session, view, round_scope(round_.id), student.university_id)
-        refresh_university(session, view, OVERALL, student.university_id)
+        university_changed(session, view, round_scope(round_.id), student.university_id)
+        university_changed(session, view, OVERALL, student.university_id)
 
 
 def _store_round_entry(
@@ -230,8 +231,23 @@ def move_level(
         pending[(view, scope, after)] += 1
 
 
+def university_changed(session: Session, view: str, scope: str, university_id: int) -> None:
+    """Note that a university's aggregates in ``scope`` must be recomputed.
+
+    Like the histogram, that row is shared by every student of the university
+    (thousands, at a large one, finishing within the same minutes): it is
+    recomputed once per transaction, last, in sorted order, so that its lock is
+    held only until the commit that follows (``apply_level_changes``).
+    """
+    session.info.setdefault(PENDING_UNIVERSITIES, set()).add((view, scope, university_id))
+
+
 def apply_level_changes(session: Session) -> None:
-    """Write the session's pending histogram changes, in sorted order."""
+    """Write the session's pending university aggregates, then its histogram
+    changes, each in sorted order."""
+    universities: set | None = session.info.pop(PENDING_UNIVERSITIES, None)
+    for view, scope, university_id in sorted(universities or ()):
+        refresh_university(session, view, scope, university_id)
     pending: Counter | None = session.info.pop(PENDING_LEVELS, None)
     if not pending:
         return
@@ -296,14 +312,24 @@ def _write_levels_before_commit(session: Session) -> None:
 def _forget_levels_on_rollback(session: Session, previous_transaction: Any) -> None:
     if not previous_transaction.nested:
         session.info.pop(PENDING_LEVELS, None)
+        session.info.pop(PENDING_UNIVERSITIES, None)
 
 
-def _lock_university_row(
-    session: Session, view: str, scope: str, university_id: int
-) -> UniversityStanding:
-    """The aggregate row of (view, scope, university), created if missing, locked."""
+def verification_required() -> bool:
+    """Whether only students confirmed by a coordinator count for their university."""
+    return has_app_context() and bool(current_app.config.get("REQUIRE_VERIFICATION"))
+
+
+def refresh_university(session: Session, view: str, scope: str, university_id: int) -> None:
+    """Recompute the university's aggregates in ``scope`` from its students' standings.
+
+    Three statements: the row is created if missing and locked by one upsert,
+    its students' standings are read afresh once the lock is held (a new
+    statement sees what the transaction it waited for committed), and the
+    aggregates are written.
+    """
     insert = _upsert_insert(session)
-    session.execute(
+    row_id = session.scalar(
         insert(UniversityStanding)
         .values(
             view=view,
@@ -313,30 +339,12 @@ def _lock_university_row(
             total_units=0,
             top_n_units=0,
         )
-        .on_conflict_do_nothing(index_elements=["view", "scope", "university_id"])
-    )
-    row = session.scalar(
-        select(UniversityStanding)
-        .where(
-            UniversityStanding.view == view,
-            UniversityStanding.scope == scope,
-            UniversityStanding.university_id == university_id,
+        .on_conflict_do_update(
+            index_elements=["view", "scope", "university_id"],
+            set_={"participants": UniversityStanding.participants},
         )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        .returning(UniversityStanding.id)
     )
-    assert row is not None
-    return row
-
-
-def verification_required() -> bool:
-    """Whether only students confirmed by a coordinator count for their university."""
-    return has_app_context() and bool(current_app.config.get("REQUIRE_VERIFICATION"))
-
-
-def refresh_university(session: Session, view: str, scope: str, university_id: int) -> None:
-    """Recompute the university's aggregates in ``scope`` from its students' standings."""
-    row = _lock_university_row(session, view, scope, university_id)
     table = OverallStanding if scope == OVERALL else RoundStanding
     score = OverallStanding.total_units if scope == OVERALL else RoundStanding.score_units
     conditions = [table.view == view, table.university_id == university_id]
@@ -346,13 +354,19 @@ def refresh_university(session: Session, view: str, scope: str, university_id: i
     if verification_required():
         base = base.join(User, User.id == table.student_id).where(User.verification == "confirmed")
     counted = base.subquery()
-    participants, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(counted.c.value), 0))
-    ).one()
     best = base.order_by(score.desc()).limit(top_n()).subquery()
-    top = session.scalar(select(func.coalesce(func.sum(best.c.value), 0)))
-    row.participants, row.total_units, row.top_n_units = int(participants), int(total), int(top)
-    session.flush()
+    participants, total, top = session.execute(
+        select(
+            select(func.count()).select_from(counted).scalar_subquery(),
+            select(func.coalesce(func.sum(counted.c.value), 0)).scalar_subquery(),
+            select(func.coalesce(func.sum(best.c.value), 0)).scalar_subquery(),
+        )
+    ).one()
+    session.execute(
+        update(UniversityStanding)
+        .where(UniversityStanding.id == row_id)
+        .values(participants=int(participants), total_units=int(total), top_n_units=int(top))
+    )
 
 
 def refresh_round(session: Session, round_: Round) -> None:
