@@ -24,12 +24,7 @@ from quiz.standings.models import (
     ScoreLevel,
     UniversityStanding,
 )
-from quiz.standings.services import (
-    PENDING_LEVELS,
-    PENDING_UNIVERSITIES,
-    top_n,
-    verification_required,
-)
+from quiz.standings.services import discard_pending, top_n, verification_required
 
 
 def _counted(view: str):  # type: ignore[no-untyped-def]
@@ -83,8 +78,7 @@ def _counted(view: str):  # type: ignore[no-untyped-def]
 
 def rebuild(session: Session) -> int:
     """Replace every standing by one recomputed from attempts; return the round standings."""
-    session.info.pop(PENDING_LEVELS, None)  # superseded by the recount below
-    session.info.pop(PENDING_UNIVERSITIES, None)
+    discard_pending(session)  # superseded by the recount below
     for model in (RoundStanding, OverallStanding, UniversityStanding, ScoreLevel):
         session.execute(delete(model))
     for view in VIEWS:

@@ -40,6 +40,7 @@ from quiz.standings.models import (
 DEFAULT_TOP_N = 30
 #: Where a session keeps its histogram changes until it commits (see ``move_level``).
 PENDING_LEVELS = "quiz.score_levels"
+#: And the universities whose aggregates it must recompute (see ``university_changed``).
 PENDING_UNIVERSITIES = "quiz.university_aggregates"
 logger = logging.getLogger(__name__)
 DEFAULT_MIN_PARTICIPANTS = 10
@@ -311,8 +312,13 @@ def _write_levels_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_levels_on_rollback(session: Session, previous_transaction: Any) -> None:
     if not previous_transaction.nested:
-        session.info.pop(PENDING_LEVELS, None)
-        session.info.pop(PENDING_UNIVERSITIES, None)
+        discard_pending(session)
+
+
+def discard_pending(session: Session) -> None:
+    """Forget the session's pending histogram and university changes."""
+    session.info.pop(PENDING_LEVELS, None)
+    session.info.pop(PENDING_UNIVERSITIES, None)
 
 
 def verification_required() -> bool:
