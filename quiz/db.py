@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -97,6 +98,16 @@ def _reads_only() -> bool:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "quiz_writes_on_get", False)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT clauses (PostgreSQL or SQLite)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def upsert_insert(session: Session) -> Any:
+    """The INSERT with ON CONFLICT clauses of the session's database."""
+    return dialect_insert(session.get_bind().dialect.name)
 
 
 def make_engine(url: str) -> Engine:

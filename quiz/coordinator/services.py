@@ -138,13 +138,8 @@ def set_verification(session: Session, coordinator: Person, student_id: int, dec
         university_id=student.university_id,
     )
     # Where only verified students count, the university's standings change with this.
-    for round_ in session.scalars(
-        select(Round).where(
-            Round.id.in_(select(Attempt.round_id).where(Attempt.student_id == student.id))
-        )
-    ):
-        standings.refresh_student_round(session, round_, student)
-    standings.apply_level_changes(session)
+    if standings.verification_required():
+        standings.student_counting_changed(session, student)
     return student
 
 

@@ -112,6 +112,9 @@ class UniversityStanding(Base):
     total_units: Mapped[int] = mapped_column(default=0)
     #: Sum of the N best totals (N = the contest's top-N setting).
     top_n_units: Mapped[int] = mapped_column(default=0)
+    #: The N-th best total when there are at least N (None: fewer, or not known):
+    #: a change below it leaves the N best as they are (``aggregates``).
+    top_n_floor: Mapped[int | None] = mapped_column(default=None)
 
 
 class ScoreLevel(Base):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from quiz.accounts.models import User
 from quiz.attempts.models import Attempt, AttemptStatus
 from quiz.rounds.models import AttemptPolicy, Round
+from quiz.standings.aggregates import top_n, verification_required
 from quiz.standings.models import (
     NO_PREDICTION,
     OVERALL,
@@ -24,7 +25,7 @@ from quiz.standings.models import (
     ScoreLevel,
     UniversityStanding,
 )
-from quiz.standings.services import discard_pending, top_n, verification_required
+from quiz.standings.services import discard_pending
 
 
 def _counted(view: str):  # type: ignore[no-untyped-def]

@@ -2,29 +2,31 @@
 
 Each update touches one student and one university, in the finalizing
 transaction, with a fixed number of small queries whatever the number of
-attempts. University aggregates are recomputed under a row lock, so two
-students of the same university finishing at once cannot overwrite each
-other's contribution.
+attempts. University aggregates change by difference under a row lock
+(``aggregates``), so two students of the same university finishing at once
+cannot overwrite each other's contribution, and a large university costs no
+more than a small one.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.audit.services import record
 from quiz.clock import now
+from quiz.db import dialect_insert
 from quiz.rounds.models import AttemptPolicy, Round
+from quiz.standings import aggregates
+from quiz.standings.aggregates import DEFAULT_TOP_N, top_n, verification_required
 from quiz.standings.models import (
     LIVE,
     NO_PREDICTION,
@@ -34,23 +36,14 @@ from quiz.standings.models import (
     OverallStanding,
     RoundStanding,
     ScoreLevel,
-    UniversityStanding,
 )
 
-DEFAULT_TOP_N = 30
+__all__ = ["DEFAULT_TOP_N", "top_n", "verification_required"]
+
 #: Where a session keeps its histogram changes until it commits (see ``move_level``).
 PENDING_LEVELS = "quiz.score_levels"
-#: And the universities whose aggregates it must recompute (see ``university_changed``).
-PENDING_UNIVERSITIES = "quiz.university_aggregates"
 logger = logging.getLogger(__name__)
 DEFAULT_MIN_PARTICIPANTS = 10
-
-
-def top_n() -> int:
-    """N of the ``top_n_mean`` method (``QUIZ_TOP_N``, default 30)."""
-    if has_app_context():
-        return int(current_app.config.get("TOP_N", DEFAULT_TOP_N))
-    return DEFAULT_TOP_N
 
 
 def round_scope(round_id: int) -> str:
@@ -122,92 +115,129 @@ def refresh_student_round(session: Session, round_: Round, student: User) -> Non
         visible = attempts
         if view == PUBLIC and cutoff is not None:
             visible = [a for a in attempts if ended_at(a) <= cutoff]
-        _store_round_entry(session, view, round_, student, counted_attempt(visible, round_))
-        refresh_student_overall(session, view, student)
-        university_changed(session, view, round_scope(round_.id), student.university_id)
-        university_changed(session, view, OVERALL, student.university_id)
+        moved = _store_round_entry(session, view, round_, student, counted_attempt(visible, round_))
+        if moved is not None:
+            _move_overall(session, view, student, *moved)
+
+
+_ENTRY = (
+    select(RoundStanding.id, RoundStanding.score_units, RoundStanding.duration_ms)
+    .where(
+        RoundStanding.view == bindparam("view"),
+        RoundStanding.round_id == bindparam("round_id"),
+        RoundStanding.student_id == bindparam("student_id"),
+    )
+    .with_for_update()
+)
+_NEW_ENTRY = insert(RoundStanding.__table__)
+_CHANGED_ENTRY = update(RoundStanding.__table__).where(RoundStanding.id == bindparam("the_entry"))
 
 
 def _store_round_entry(
     session: Session, view: str, round_: Round, student: User, counted: Attempt | None
-) -> None:
+) -> tuple[int, int, int] | None:
+    """Write the student's entry on the round's board; what it changed in their totals
+    (score, duration, rounds), or None when nothing changed."""
+    connection = session.connection()
     # Locked and read afresh: the score it leaves is the one committed.
-    entry = session.scalar(
-        select(RoundStanding)
-        .where(
-            RoundStanding.view == view,
-            RoundStanding.round_id == round_.id,
-            RoundStanding.student_id == student.id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    before = entry.score_units if entry is not None else None
+    old = connection.execute(
+        _ENTRY, {"view": view, "round_id": round_.id, "student_id": student.id}
+    ).first()
+    scope = round_scope(round_.id)
     if counted is None:
-        if entry is not None:
-            session.delete(entry)
-            session.flush()
-            move_level(session, view, round_scope(round_.id), before, None)
-        return
-    if entry is None:
-        entry = RoundStanding(view=view, round_id=round_.id, student_id=student.id)
-        session.add(entry)
-    entry.university_id = student.university_id
-    entry.attempt_id = counted.id
-    entry.score_units = counted.score_units or 0
-    entry.prediction_error = prediction_error(counted, round_)
-    entry.duration_ms = counted.duration_ms or 0
-    entry.ended_at = ended_at(counted)
-    session.flush()
-    move_level(session, view, round_scope(round_.id), before, entry.score_units)
+        if old is None:
+            return None
+        connection.execute(delete(RoundStanding.__table__).where(RoundStanding.id == old.id))
+        entry_moved(session, view, scope, student, old.score_units, None)
+        return -old.score_units, -old.duration_ms, -1
+    values = {
+        "university_id": student.university_id,
+        "attempt_id": counted.id,
+        "score_units": counted.score_units or 0,
+        "prediction_error": prediction_error(counted, round_),
+        "duration_ms": counted.duration_ms or 0,
+        "ended_at": ended_at(counted),
+    }
+    if old is None:
+        keys = {"view": view, "round_id": round_.id, "student_id": student.id}
+        connection.execute(_NEW_ENTRY, {**keys, **values})
+        entry_moved(session, view, scope, student, None, values["score_units"])
+        return values["score_units"], values["duration_ms"], 1
+    connection.execute(_CHANGED_ENTRY, {**values, "the_entry": old.id})
+    entry_moved(session, view, scope, student, old.score_units, values["score_units"])
+    return values["score_units"] - old.score_units, values["duration_ms"] - old.duration_ms, 0
 
 
-def _upsert_insert(session: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT clauses (PostgreSQL or SQLite)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def refresh_student_overall(session: Session, view: str, student: User) -> None:
-    # The row is created if missing (``rounds`` 0: no entry yet) and locked before
-    # the sums are read: two rounds of one student finalized at once neither both
-    # insert it nor both start from the same old total.
-    insert = _upsert_insert(session)
-    session.execute(
-        insert(OverallStanding)
+@functools.cache
+def _overall_statement(dialect: str) -> Any:
+    """The upsert that changes a student's overall entry (built once per dialect)."""
+    table = OverallStanding
+    score, duration, rounds = bindparam("score"), bindparam("duration"), bindparam("rounds")
+    insert = dialect_insert(dialect)
+    return (
+        insert(table)
         .values(
-            view=view,
-            student_id=student.id,
-            university_id=student.university_id,
-            total_units=0,
-            duration_ms=0,
-            rounds=0,
+            view=bindparam("view"),
+            student_id=bindparam("student_id"),
+            university_id=bindparam("university_id"),
+            total_units=score,
+            duration_ms=duration,
+            rounds=rounds,
         )
-        .on_conflict_do_nothing(index_elements=["view", "student_id"])
+        .on_conflict_do_update(
+            index_elements=["view", "student_id"],
+            set_={
+                "university_id": bindparam("university_id"),
+                "total_units": table.total_units + score,
+                "duration_ms": table.duration_ms + duration,
+                "rounds": table.rounds + rounds,
+            },
+        )
+        .returning(table.total_units, table.rounds)
     )
-    entry = session.scalar(
-        select(OverallStanding)
-        .where(OverallStanding.view == view, OverallStanding.student_id == student.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert entry is not None
-    before = entry.total_units if entry.rounds else None
-    total, duration, rounds = session.execute(
-        select(
-            func.coalesce(func.sum(RoundStanding.score_units), 0),
-            func.coalesce(func.sum(RoundStanding.duration_ms), 0),
-            func.count(RoundStanding.id),
-        ).where(RoundStanding.view == view, RoundStanding.student_id == student.id)
+
+
+def _move_overall(
+    session: Session, view: str, student: User, score: int, duration: int, rounds: int
+) -> None:
+    """Change the student's overall entry by what their round entry changed.
+
+    One statement creates or changes the row and locks it, so two rounds of one
+    student finalized at once add up rather than overwrite each other.
+    """
+    connection = session.connection()
+    row = connection.execute(
+        _overall_statement(connection.dialect.name),
+        {
+            "view": view,
+            "student_id": student.id,
+            "university_id": student.university_id,
+            "score": score,
+            "duration": duration,
+            "rounds": rounds,
+        },
     ).one()
-    if rounds == 0:
-        session.delete(entry)
-        session.flush()
-        move_level(session, view, OVERALL, before, None)
+    before = row.total_units - score if row.rounds - rounds > 0 else None
+    if row.rounds <= 0:
+        table = OverallStanding
+        connection.execute(
+            delete(table.__table__).where(table.view == view, table.student_id == student.id)
+        )
+        if row.rounds < 0 or row.total_units:
+            logger.warning("overall standing of %s drifted; rebuild the standings", student.id)
+        entry_moved(session, view, OVERALL, student, before, None)
         return
-    entry.university_id = student.university_id
-    entry.total_units, entry.duration_ms, entry.rounds = int(total), int(duration), int(rounds)
-    session.flush()
-    move_level(session, view, OVERALL, before, entry.total_units)
+    entry_moved(session, view, OVERALL, student, before, row.total_units)
+
+
+def entry_moved(
+    session: Session, view: str, scope: str, student: User, before: int | None, after: int | None
+) -> None:
+    """One student's entry on a board moved from ``before`` to ``after`` (None: no entry):
+    the board's histogram and the student's university follow."""
+    move_level(session, view, scope, before, after)
+    if aggregates.counts_for_university(student):
+        aggregates.changed(session, (view, scope, student.university_id), before, after)
 
 
 def move_level(
@@ -232,23 +262,10 @@ def move_level(
         pending[(view, scope, after)] += 1
 
 
-def university_changed(session: Session, view: str, scope: str, university_id: int) -> None:
-    """Note that a university's aggregates in ``scope`` must be recomputed.
-
-    Like the histogram, that row is shared by every student of the university
-    (thousands, at a large one, finishing within the same minutes): it is
-    recomputed once per transaction, last, in sorted order, so that its lock is
-    held only until the commit that follows (``apply_level_changes``).
-    """
-    session.info.setdefault(PENDING_UNIVERSITIES, set()).add((view, scope, university_id))
-
-
 def apply_level_changes(session: Session) -> None:
     """Write the session's pending university aggregates, then its histogram
     changes, each in sorted order."""
-    universities: set | None = session.info.pop(PENDING_UNIVERSITIES, None)
-    for view, scope, university_id in sorted(universities or ()):
-        refresh_university(session, view, scope, university_id)
+    aggregates.apply(session)
     pending: Counter | None = session.info.pop(PENDING_LEVELS, None)
     if not pending:
         return
@@ -260,14 +277,30 @@ def apply_level_changes(session: Session) -> None:
             _recount_levels(session, view, scope)
 
 
-def _add_to_level(session: Session, view: str, scope: str, score: int, count: int) -> None:
-    insert = _upsert_insert(session)
-    statement = insert(ScoreLevel).values(view=view, scope=scope, score_units=score, entries=count)
-    session.execute(
-        statement.on_conflict_do_update(
+@functools.cache
+def _add_statement(dialect: str) -> Any:
+    insert = dialect_insert(dialect)
+    count = bindparam("count")
+    return (
+        insert(ScoreLevel)
+        .values(
+            view=bindparam("the_view"),
+            scope=bindparam("the_scope"),
+            score_units=bindparam("the_score"),
+            entries=count,
+        )
+        .on_conflict_do_update(
             index_elements=["view", "scope", "score_units"],
             set_={"entries": ScoreLevel.entries + count},
         )
+    )
+
+
+def _add_to_level(session: Session, view: str, scope: str, score: int, count: int) -> None:
+    connection = session.connection()
+    connection.execute(
+        _add_statement(connection.dialect.name),
+        {"the_view": view, "the_scope": scope, "the_score": score, "count": count},
     )
 
 
@@ -318,61 +351,22 @@ def _forget_levels_on_rollback(session: Session, previous_transaction: Any) -> N
 def discard_pending(session: Session) -> None:
     """Forget the session's pending histogram and university changes."""
     session.info.pop(PENDING_LEVELS, None)
-    session.info.pop(PENDING_UNIVERSITIES, None)
+    aggregates.discard(session)
 
 
-def verification_required() -> bool:
-    """Whether only students confirmed by a coordinator count for their university."""
-    return has_app_context() and bool(current_app.config.get("REQUIRE_VERIFICATION"))
-
-
-def refresh_university(session: Session, view: str, scope: str, university_id: int) -> None:
-    """Recompute the university's aggregates in ``scope`` from its students' standings.
-
-    Three statements: the row is created if missing and locked by one upsert,
-    its students' standings are read afresh once the lock is held (a new
-    statement sees what the transaction it waited for committed), and the
-    aggregates are written.
-    """
-    insert = _upsert_insert(session)
-    row_id = session.scalar(
-        insert(UniversityStanding)
-        .values(
-            view=view,
-            scope=scope,
-            university_id=university_id,
-            participants=0,
-            total_units=0,
-            top_n_units=0,
+def student_counting_changed(session: Session, student: User) -> None:
+    """The student now counts for their university, or no longer does (a coordinator's
+    confirmation): every aggregate of the university they appear in is counted afresh."""
+    scopes = [OVERALL] + [
+        round_scope(round_id)
+        for round_id in session.scalars(
+            select(RoundStanding.round_id).where(RoundStanding.student_id == student.id).distinct()
         )
-        .on_conflict_do_update(
-            index_elements=["view", "scope", "university_id"],
-            set_={"participants": UniversityStanding.participants},
-        )
-        .returning(UniversityStanding.id)
-    )
-    table = OverallStanding if scope == OVERALL else RoundStanding
-    score = OverallStanding.total_units if scope == OVERALL else RoundStanding.score_units
-    conditions = [table.view == view, table.university_id == university_id]
-    if scope != OVERALL:
-        conditions.append(RoundStanding.round_id == int(scope.split(":", 1)[1]))
-    base = select(score.label("value")).where(*conditions)
-    if verification_required():
-        base = base.join(User, User.id == table.student_id).where(User.verification == "confirmed")
-    counted = base.subquery()
-    best = base.order_by(score.desc()).limit(top_n()).subquery()
-    participants, total, top = session.execute(
-        select(
-            select(func.count()).select_from(counted).scalar_subquery(),
-            select(func.coalesce(func.sum(counted.c.value), 0)).scalar_subquery(),
-            select(func.coalesce(func.sum(best.c.value), 0)).scalar_subquery(),
-        )
-    ).one()
-    session.execute(
-        update(UniversityStanding)
-        .where(UniversityStanding.id == row_id)
-        .values(participants=int(participants), total_units=int(total), top_n_units=int(top))
-    )
+    ]
+    for view in VIEWS:
+        for scope in scopes:
+            aggregates.recount(session, (view, scope, student.university_id))
+    apply_level_changes(session)
 
 
 def refresh_round(session: Session, round_: Round) -> None:

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.attempts.models import SCORE_UNIT
+from quiz.standings.aggregates import top_n
 from quiz.standings.models import LIVE, OVERALL, UniversityStanding
-from quiz.standings.services import DEFAULT_MIN_PARTICIPANTS, round_scope, top_n
+from quiz.standings.services import DEFAULT_MIN_PARTICIPANTS, round_scope
 from quiz.universities.models import University
 
 METHODS = ("top_n_mean", "participants", "total", "mean")

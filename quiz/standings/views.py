@@ -19,8 +19,9 @@ from quiz.charts import bar_chart
 from quiz.db import get_session
 from quiz.rounds.services import list_rounds, ranked_round
 from quiz.standings import boards, university_boards
+from quiz.standings.aggregates import top_n
 from quiz.standings.models import LIVE, PUBLIC
-from quiz.standings.services import public_cutoff, top_n
+from quiz.standings.services import public_cutoff
 from quiz.universities.models import University
 from quiz.web import page_number as valid_page
 from quiz.web import record_id

@@ -18,7 +18,7 @@ from quiz.accounts.models import Role, User
 from quiz.attempts.models import Attempt
 from quiz.rounds.models import Round
 from quiz.standings import boards, services, university_boards
-from quiz.standings.models import OverallStanding, RoundStanding, ScoreLevel
+from quiz.standings.models import OverallStanding, RoundStanding, ScoreLevel, UniversityStanding
 from quiz.standings.rebuild import rebuild
 from quiz.universities.models import University
 from tests.standings import reference as ref
@@ -191,6 +191,15 @@ def histograms(session):
     return kept, sorted((*key, entries) for key, entries in counted.items())
 
 
+def university_rows(session):
+    """Each university's kept aggregates (a row may stay at zero participants)."""
+    return sorted(
+        (row.view, row.scope, row.university_id, row.participants, row.total_units, row.top_n_units)
+        for row in session.scalars(select(UniversityStanding))
+        if row.participants
+    )
+
+
 def expected(universities, students, rounds, made):
     attempts = [
         ref.A(
@@ -241,9 +250,11 @@ def test_kept_rebuilt_and_reference_standings_agree(app, db_session, contest):
             kept = snapshot(db_session, students, rounds)
             kept_levels, counted_levels = histograms(db_session)
             assert kept_levels == counted_levels
+            kept_universities = university_rows(db_session)
             rebuild(db_session)
             rebuilt = snapshot(db_session, students, rounds)
             assert kept == rebuilt
+            assert kept_universities == university_rows(db_session)
             assert histograms(db_session)[0] == kept_levels
             assert kept == expected(universities, students, rounds, made)
     finally:
