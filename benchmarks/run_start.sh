@@ -166,6 +166,9 @@ http {
   }
   server {
     listen 127.0.0.1:$PORT backlog=8192;
+    # Longer than the login window, as in the README: the waiting students'
+    # connections stay open until the instant.
+    keepalive_timeout 660s;
     location / {
       proxy_pass http://quiz;
       proxy_http_version 1.1;

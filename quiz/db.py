@@ -91,10 +91,39 @@ def writes_on_get(view: Any) -> Any:
     return view
 
 
+@contextmanager
+def reading_first(session: Session) -> Iterator[None]:
+    """Run the statements of the block in a transaction that only reads, then end it.
+
+    For a slow check before a write (a password hash): on SQLite a write request's
+    transaction takes the database's one write lock when it begins, and every other
+    writer of every server would wait for the check. The block must not write; the
+    next statement after it begins a transaction of its own. On PostgreSQL, or when
+    the session is already in a transaction, the block runs as it is.
+    """
+    if (
+        not has_request_context()
+        or session.get_bind().dialect.name != "sqlite"
+        or session.in_transaction()
+    ):
+        yield
+        return
+    g.quiz_reading_first = True
+    try:
+        yield
+    finally:
+        g.quiz_reading_first = False
+        session.rollback()  # nothing written: this only ends the read
+
+
 def _reads_only() -> bool:
     """Whether the current request only reads: GET, HEAD or OPTIONS of a view not marked
-    with :func:`writes_on_get`."""
-    if not has_request_context() or request.method not in {"GET", "HEAD", "OPTIONS"}:
+    with :func:`writes_on_get`, or the block of :func:`reading_first`."""
+    if not has_request_context():
+        return False
+    if g.get("quiz_reading_first"):
+        return True
+    if request.method not in {"GET", "HEAD", "OPTIONS"}:
         return False
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(view, "quiz_writes_on_get", False)

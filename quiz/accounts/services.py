@@ -31,6 +31,7 @@ from quiz.accounts.principal import Person
 from quiz.accounts.tokens import revoke_all_tokens
 from quiz.audit.services import record
 from quiz.clock import now
+from quiz.db import reading_first
 from quiz.errors import Conflict, InvalidInput, NotFound
 from quiz.universities.services import by_code
 
@@ -194,13 +195,15 @@ def create_user(session: Session, new: NewUser, *, actor: Person | None) -> User
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for any failure)."""
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None or not user.password_hash or not user.is_active:
-        # Spend the same effort as a real check, so timing does not reveal accounts.
-        verify_password(_dummy_hash(), password)
-        return None
-    if not verify_password(user.password_hash, password):
-        return None
+    # The check (Argon2id: deliberately slow) holds no write lock (SQLite).
+    with reading_first(session):
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+        if user is None or not user.password_hash or not user.is_active:
+            # Spend the same effort as a real check, so timing does not reveal accounts.
+            verify_password(_dummy_hash(), password)
+            return None
+        if not verify_password(user.password_hash, password):
+            return None
     if needs_rehash(user.password_hash):
         # Made with older parameters: keep it with today's, now that we know the password.
         user.password_hash = hash_password(password)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from email.utils import parsedate_to_datetime
 
+import pytest
+
+from quiz import create_app, migrate
 from quiz.accounts import services
+from quiz.accounts.models import Role, User
+from quiz.accounts.passwords import hash_password
 from quiz.clock import now
-from tests.conftest import PASSWORD, log_in
+from quiz.db import session_scope
+from tests.conftest import PASSWORD, log_in, on_postgres
 
 
 def login(client, email, password, ip="203.0.113.7", **extra):
@@ -205,3 +212,48 @@ def test_serving_several_workers_without_redis_is_refused(tmp_path):
     )
     assert result.returncode == 1
     assert "set QUIZ_REDIS_URL" in result.stderr
+
+
+def test_on_sqlite_other_writers_go_on_while_a_password_is_checked(tmp_path, monkeypatch):
+    """The Argon2id check holds no write lock: a save on another server does not wait for it."""
+    if on_postgres():
+        pytest.skip("SQLite's write lock; runs with the SQLite pass")
+    database = tmp_path / "quiz.db"
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{database}", "WTF_CSRF_ENABLED": False, "TESTING": True}
+    )
+    with app.app_context():
+        migrate.upgrade(app)
+        with session_scope() as session:
+            session.add(
+                User(
+                    email="an@example.edu.vn",
+                    full_name="Nguyễn Thị An",
+                    display_name="An N.",
+                    role=Role.ORGANISER.value,
+                    password_hash=hash_password(PASSWORD),
+                )
+            )
+    other_writes: list[str] = []
+    real_check = services.verify_password
+
+    def check_while_another_server_writes(hashed: str, password: str) -> bool:
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            other_writes.append("written")
+        except sqlite3.OperationalError as error:
+            other_writes.append(str(error))
+        finally:
+            other.close()
+        return real_check(hashed, password)
+
+    monkeypatch.setattr(services, "verify_password", check_while_another_server_writes)
+    response = app.test_client().post(
+        "/login", data={"email": "an@example.edu.vn", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert other_writes == ["written"]
+    app.extensions["quiz_db"].engine.dispose()
