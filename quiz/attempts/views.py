@@ -38,6 +38,9 @@ bp = Blueprint("contest", __name__, template_folder="templates")
 
 #: How old a round view a start may begin with (its statement checks it, see services.start).
 START_VIEW_AGE = 1.0
+#: How old a round view the confirmation and result pages may show (its title, its review
+#: setting): the minutes every student finishes in read no round row each.
+FINISH_VIEW_AGE = 1.0
 
 
 @bp.app_template_filter("score")
@@ -185,7 +188,7 @@ def confirm(attempt_id: int) -> Any:
     if attempt.status != "in_progress":
         return redirect(url_for("contest.result", attempt_id=attempt.id))
     unanswered = [item.position for item in attempt.items if not item.choices]
-    round_ = get_round(get_session(), attempt.round_id)
+    round_ = round_view(get_session(), attempt.round_id, max_age=FINISH_VIEW_AGE)
     return render_template(
         "attempts/confirm.html",
         attempt=attempt,
@@ -223,7 +226,7 @@ def result(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
     if attempt.status == "in_progress":
         return redirect(url_for("contest.attempt_page", attempt_id=attempt.id))
-    round_ = get_round(get_session(), attempt.round_id)
+    round_ = round_view(get_session(), attempt.round_id, max_age=FINISH_VIEW_AGE)
     return render_template(
         "attempts/result.html",
         attempt=attempt,
