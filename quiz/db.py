@@ -134,11 +134,6 @@ def dialect_insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def upsert_insert(session: Session) -> Any:
-    """The INSERT with ON CONFLICT clauses of the session's database."""
-    return dialect_insert(session.get_bind().dialect.name)
-
-
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url``, tuned for the database it names."""
     if url.startswith("sqlite"):

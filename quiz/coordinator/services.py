@@ -138,8 +138,7 @@ def set_verification(session: Session, coordinator: Person, student_id: int, dec
         university_id=student.university_id,
     )
     # Where only verified students count, the university's standings change with this.
-    if standings.verification_required():
-        standings.student_counting_changed(session, student)
+    standings.student_counting_changed(session, student)
     return student
 
 

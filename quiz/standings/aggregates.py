@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, case, func, null, select, update
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
-from quiz.db import dialect_insert, upsert_insert
+from quiz.db import dialect_insert
 from quiz.standings.models import OVERALL, OverallStanding, RoundStanding, UniversityStanding
 
 DEFAULT_TOP_N = 30
@@ -114,30 +114,33 @@ def _moves_statement(dialect: str) -> Any:
     )
 
 
+def _lock_row(session: Session, key: Key, joined: int, added: int) -> Any:
+    """Create the university's row or change it by the differences, and lock it: what
+    follows sees the standings committed by whoever held the lock before.
+    The row as changed: id, participants, top_n_floor."""
+    view, scope, university_id = key
+    n = top_n()
+    connection = session.connection()
+    return connection.execute(
+        _moves_statement(connection.dialect.name),
+        {
+            "view": view,
+            "scope": scope,
+            "university_id": university_id,
+            "joined": joined,
+            "added": added,
+            "n": n,
+            "new_top": added if joined <= n else 0,
+        },
+    ).one()
+
+
 def _apply_moves(session: Session, key: Key, moves: list[tuple[int | None, int | None]]) -> bool:
     """Apply the differences; False when the row has drifted (a recount is needed)."""
-    view, scope, university_id = key
     joined = sum((after is not None) - (before is not None) for before, after in moves)
     added = sum((after or 0) - (before or 0) for before, after in moves)
     n = top_n()
-    # Creates the row or changes it, and locks it: what follows sees the standings
-    # committed by whoever held the lock before.
-    changed_row = (
-        session.connection()
-        .execute(
-            _moves_statement(session.connection().dialect.name),
-            {
-                "view": view,
-                "scope": scope,
-                "university_id": university_id,
-                "joined": joined,
-                "added": added,
-                "n": n,
-                "new_top": added if joined <= n else 0,
-            },
-        )
-        .one()
-    )
+    changed_row = _lock_row(session, key, joined, added)
     if changed_row.participants < 0:
         logger.warning("university aggregates %s drifted; recounting", key)
         return False
@@ -206,23 +209,7 @@ def recount_university(session: Session, view: str, scope: str, university_id: i
     A repair, or the change of who counts; a contest's finish takes ``_apply_moves``.
     """
     key = (view, scope, university_id)
-    insert = upsert_insert(session)
-    row_id = session.scalar(
-        insert(UniversityStanding)
-        .values(
-            view=view,
-            scope=scope,
-            university_id=university_id,
-            participants=0,
-            total_units=0,
-            top_n_units=0,
-        )
-        .on_conflict_do_update(
-            index_elements=["view", "scope", "university_id"],
-            set_={"participants": UniversityStanding.participants},
-        )
-        .returning(UniversityStanding.id)
-    )
+    row_id = _lock_row(session, key, 0, 0).id
     base, _score = _scores(scope == OVERALL, verification_required())
     counted = base.subquery()
     participants, total = session.execute(

@@ -26,7 +26,7 @@ from quiz.clock import now
 from quiz.db import dialect_insert
 from quiz.rounds.models import AttemptPolicy, Round
 from quiz.standings import aggregates
-from quiz.standings.aggregates import DEFAULT_TOP_N, top_n, verification_required
+from quiz.standings.aggregates import verification_required
 from quiz.standings.models import (
     LIVE,
     NO_PREDICTION,
@@ -37,8 +37,6 @@ from quiz.standings.models import (
     RoundStanding,
     ScoreLevel,
 )
-
-__all__ = ["DEFAULT_TOP_N", "top_n", "verification_required"]
 
 #: Where a session keeps its histogram changes until it commits (see ``move_level``).
 PENDING_LEVELS = "quiz.score_levels"
@@ -356,7 +354,10 @@ def discard_pending(session: Session) -> None:
 
 def student_counting_changed(session: Session, student: User) -> None:
     """The student now counts for their university, or no longer does (a coordinator's
-    confirmation): every aggregate of the university they appear in is counted afresh."""
+    confirmation, where only confirmed students count): every aggregate of the
+    university they appear in is counted afresh."""
+    if not verification_required():
+        return
     scopes = [OVERALL] + [
         round_scope(round_id)
         for round_id in session.scalars(

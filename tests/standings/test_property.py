@@ -17,7 +17,7 @@ from sqlalchemy import select
 from quiz.accounts.models import Role, User
 from quiz.attempts.models import Attempt
 from quiz.rounds.models import Round
-from quiz.standings import boards, services, university_boards
+from quiz.standings import aggregates, boards, services, university_boards
 from quiz.standings.models import OverallStanding, RoundStanding, ScoreLevel, UniversityStanding
 from quiz.standings.rebuild import rebuild
 from quiz.universities.models import University
@@ -218,7 +218,7 @@ def expected(universities, students, rounds, made):
     ]
     university_of = {s.id: s.university_id for s in students}
     names = {u.id: u.name_vi for u in universities}
-    n, minimum = services.top_n(), university_boards.min_participants()
+    n, minimum = aggregates.top_n(), university_boards.min_participants()
     result = {}
     for round_ in plain_rounds:
         result[("round", round_.id)] = ref.round_board(attempts, round_)
@@ -245,7 +245,7 @@ def test_kept_rebuilt_and_reference_standings_agree(app, db_session, contest):
     nested = db_session.begin_nested()
     try:
         with app.app_context():
-            assert services.top_n() == 2
+            assert aggregates.top_n() == 2
             universities, students, rounds, made = run_contest(db_session, contest)
             kept = snapshot(db_session, students, rounds)
             kept_levels, counted_levels = histograms(db_session)
