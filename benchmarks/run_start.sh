@@ -143,7 +143,7 @@ start_nginx() {  # dir upstream-port upstream-port
   cat > "$1/nginx.conf" <<NGINX
 daemon off;
 worker_processes 1;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile $(ulimit -Hn);
 pid $1/nginx.pid;
 error_log $1/error.log warn;
 events { worker_connections 32768; }
