@@ -26,6 +26,7 @@ from quiz.coordinator.views import bp as coordinator_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
 from quiz.main.views import bp as main_bp
+from quiz.operations.views import bp as operations_bp
 from quiz.organiser.rounds import bp as rounds_admin_bp
 from quiz.organiser.views import bp as organiser_bp
 from quiz.rounds.forms import ROUND_STATUS_LABELS
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     organiser_bp,
     bank_bp,
     rounds_admin_bp,
+    operations_bp,
     api_bp,
 )
 

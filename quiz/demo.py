@@ -16,7 +16,9 @@ from quiz.accounts.passwords import hash_password
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.services import finalize
 from quiz.clock import now
+from quiz.operations import services as operations
 from quiz.rounds.models import Round
+from quiz.rounds.overrides import OverrideData
 from quiz.rounds.services import (
     BlueprintLine,
     RoundData,
@@ -151,7 +153,7 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
         ),
         actor_id=None,
     )
-    create_round(
+    open_round = create_round(
         session,
         RoundData(
             title={
@@ -171,7 +173,25 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
         actor_id=None,
     )
     _synthetic_attempts(session, closed, rng)
+    _demo_override(session, open_round)
     return True
+
+
+def _demo_override(session: Session, round_: Round) -> None:
+    """One student with extra time on the open round: the organisers' operations page
+    lists it, the audit log records it, the student reads it on the round page."""
+    student = session.scalar(select(User).where(User.email == "sv0001@synthetic.example.org"))
+    if student is not None:
+        operations.set_override(
+            session,
+            round_.id,
+            operations.Target(student=student),
+            OverrideData(
+                reason="Thí sinh khiếm thị dùng trình đọc màn hình: thêm 10 phút theo quy chế.",
+                extra_seconds=600,
+            ),
+            actor_id=None,
+        )
 
 
 def _synthetic_students(session: Session, rng: random.Random) -> list[User]:

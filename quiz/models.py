@@ -4,11 +4,11 @@ Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 """
 
 from quiz.accounts.models import ApiToken, LoginSession, User
-from quiz.attempts.models import Attempt, AttemptItem, Paper, PaperItem
+from quiz.attempts.models import Attempt, AttemptItem, AttemptNote, Paper, PaperItem
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
-from quiz.rounds.models import Round
+from quiz.rounds.models import Round, RoundOverride
 from quiz.standings.models import (
     OverallStanding,
     RoundStanding,
@@ -21,6 +21,7 @@ __all__ = [
     "ApiToken",
     "Attempt",
     "AttemptItem",
+    "AttemptNote",
     "AuditEntry",
     "Base",
     "LoginSession",
@@ -30,6 +31,7 @@ __all__ = [
     "Paper",
     "PaperItem",
     "Round",
+    "RoundOverride",
     "RoundStanding",
     "ScoreLevel",
     "Topic",

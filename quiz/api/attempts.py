@@ -17,7 +17,7 @@ from quiz.accounts.auth import current_user_id
 from quiz.accounts.models import Role
 from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
-from quiz.attempts import services
+from quiz.attempts import notes, services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import SCORE_UNIT
 from quiz.attempts.services import Sheet
@@ -50,6 +50,11 @@ class ItemOut(BaseModel):
     explanation: str | None = Field(default=None, description="Only once review is allowed")
 
 
+class NoteOut(BaseModel):
+    kind: str = Field(description="incident, override, regrade or decision")
+    text: str
+
+
 class AttemptOut(BaseModel):
     id: int
     round_id: int
@@ -61,6 +66,8 @@ class AttemptOut(BaseModel):
     score: float | None
     max_score: int
     duration_ms: int | None
+    excused_ms: int = Field(description="Time given back after incidents, not in duration_ms")
+    notes: list[NoteOut] = Field(description="What organisers changed about it, and why")
 
 
 class AnswerIn(BaseModel):
@@ -91,8 +98,9 @@ def score(attempt: Attempt | Sheet) -> float | None:
     return round(attempt.score_units / SCORE_UNIT, 2)
 
 
-def attempt_body(attempt: Sheet) -> dict[str, Any]:
-    """The attempt object, in the requester's language, with answers only when allowed."""
+def attempt_body(attempt: Sheet, *, new: bool = False) -> dict[str, Any]:
+    """The attempt object, in the requester's language, with answers only when allowed
+    (``new``: just started, so it has no notes to read)."""
     locale = str(get_locale() or "vi")
     round_ = round_view(get_session(), attempt.round_id)
     reveal = services.review_allowed(attempt, round_)
@@ -128,6 +136,13 @@ def attempt_body(attempt: Sheet) -> dict[str, Any]:
         "score": score(attempt),
         "max_score": attempt.max_score,
         "duration_ms": attempt.duration_ms,
+        "excused_ms": attempt.excused_ms,
+        "notes": []
+        if new
+        else [
+            {"kind": note.kind, "text": note.text}
+            for note in notes.of_attempt(get_session(), attempt)
+        ],
     }
 
 
@@ -145,7 +160,8 @@ def attempt_body(attempt: Sheet) -> dict[str, Any]:
 def start_attempt(round_id: int) -> Any:
     session = get_session()
     started = services.start(session, round_view(session, round_id, max_age=1.0), current_user)
-    body = attempt_body(services.sheet(session, started.attempt_id, current_user))
+    sheet = services.sheet(session, started.attempt_id, current_user)
+    body = attempt_body(sheet, new=started.created)
     return body, 201 if started.created else 200
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    String,
     UniqueConstraint,
     text,
 )
@@ -81,6 +83,9 @@ class Attempt(Base):
     score_units: Mapped[int | None]
     max_score: Mapped[int]
     duration_ms: Mapped[int | None]
+    #: Time given back after incidents (contest-operations.md): it moved the
+    #: deadline and is left out of ``duration_ms``, so ties stay fair.
+    excused_ms: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The student's answer to the round's prediction question, if any.
     prediction: Mapped[int | None]
     #: Unused since saves stopped writing the attempt row (the page resumes at the
@@ -117,6 +122,25 @@ class AttemptItem(Base):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship(lazy="select")
+
+
+class AttemptNote(Base):
+    """What an organiser changed about one attempt, and why: its student reads it on
+    their result (an incident's time given back, an override, a regrade, a decision)."""
+
+    __tablename__ = "attempt_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    #: ``incident``, ``override``, ``regrade`` or ``decision``.
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The figures the note's sentence is made of (minutes, the question, old and new score).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The organiser's reason, shown as they wrote it.
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Paper(Base):

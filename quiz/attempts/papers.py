@@ -226,6 +226,7 @@ def paper_sheet(session: Session, round_: Round | RoundView, student: Person) ->
         score_units=None,
         max_score=paper.max_score,
         duration_ms=None,
+        excused_ms=0,
         prediction=None,
         items=[
             SheetItem(

@@ -41,6 +41,7 @@ from sqlalchemy import (
     exists,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -57,7 +58,8 @@ from quiz.bank.models import QuestionVersion
 from quiz.clock import now
 from quiz.db import UTCDateTime
 from quiz.errors import Conflict, Forbidden, InvalidInput, NotFound
-from quiz.rounds.models import Review, Round, RoundStatus
+from quiz.rounds.models import Review, Round, RoundOverride, RoundStatus
+from quiz.rounds.overrides import Terms, terms_for, terms_of
 from quiz.rounds.services import (
     DrawnQuestion,
     RoundView,
@@ -116,6 +118,7 @@ class Sheet:
     score_units: int | None
     max_score: int
     duration_ms: int | None
+    excused_ms: int
     prediction: int | None
     items: list[SheetItem]
     #: Only on a paper not yet started (``papers.paper_sheet``): the key sealing it.
@@ -143,6 +146,7 @@ _SHEET_COLUMNS = (
     Attempt.score_units,
     Attempt.max_score,
     Attempt.duration_ms,
+    Attempt.excused_ms,
     Attempt.prediction,
 )
 
@@ -206,7 +210,8 @@ def start(session: Session, round_: Round | RoundView, student: Person) -> Start
         raise Forbidden(_l("Only students take rounds."))
     moment = now()
     try:
-        started = _start_from_paper(session, round_, student, _times(round_, moment))
+        times = _times(round_, terms_of(round_, None), moment)
+        started = _start_from_paper(session, round_, student, times)
     except IntegrityError:
         # An attempt in progress, or the paper's number taken: the careful way below.
         session.rollback()
@@ -217,8 +222,8 @@ def start(session: Session, round_: Round | RoundView, student: Person) -> Start
     return _start_carefully(session, round_view(session, round_.id), student, moment)
 
 
-def _times(round_: Round | RoundView, moment: datetime) -> dict[str, Any]:
-    deadline = min(moment + timedelta(seconds=round_.time_limit_seconds), round_.closes_at)
+def _times(round_: Round | RoundView, terms: Terms, moment: datetime) -> dict[str, Any]:
+    deadline = terms.deadline(moment)
     return {
         "started_at": moment,
         "deadline": deadline,
@@ -233,7 +238,9 @@ def _times(round_: Round | RoundView, moment: datetime) -> dict[str, Any]:
 def _start_carefully(
     session: Session, round_: RoundView, student: Person, moment: datetime
 ) -> Started:
-    """The start with every case told apart: in progress, expired, closed, used up."""
+    """The start with every case told apart: in progress, expired, closed, used up;
+    by the student's own terms when an override gives them some."""
+    terms = terms_for(session, round_, student.id, student.university_id)
     mine = (
         session.connection().execute(_MINE, {"round_id": round_.id, "student_id": student.id}).all()
     )
@@ -244,7 +251,7 @@ def _start_carefully(
         attempt = session.get(Attempt, current.id)
         assert attempt is not None
         finalize_if_expired(session, attempt, _round_of(session, attempt))
-    status = round_.status_at(moment)
+    status = terms.status_at(moment)
     if status is not RoundStatus.OPEN:
         message = (
             _l("This round has not opened yet.")
@@ -252,12 +259,15 @@ def _start_carefully(
             else _l("This round is closed.")
         )
         raise Conflict(message, code="round_not_open")
-    if len(mine) >= round_.max_attempts:
+    if len(mine) >= terms.max_attempts:
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
     number = len(mine) + 1
-    times = _times(round_, moment)
+    times = _times(round_, terms, moment)
+    personal = terms.override is not None
     try:
-        started = _start_from_paper(session, round_, student, times, number=number)
+        started = _start_from_paper(
+            session, round_, student, times, number=number, personal=personal
+        )
         if started is None:
             # A paper drawn for another attempt number is of no use any more.
             session.connection().execute(
@@ -302,20 +312,34 @@ _THE_PAPER = (
 
 
 @functools.cache
-def _attempt_from_paper(numbered: bool) -> Any:
-    """The attempt made from the student's paper: the round open, the paper at the
-    round's revision (and for the attempt number asked, when ``numbered``), and the
-    round's row still what the deadline was computed from."""
+def _attempt_from_paper(numbered: bool, personal: bool = False) -> Any:
+    """The attempt made from the student's paper: the paper at the round's revision
+    (and for the attempt number asked, when ``numbered``), the round's row still
+    what the deadline was computed from, and the round open to a student without an
+    override. ``personal``: the student's own terms were read afresh and checked by
+    the caller (an override's window and attempts are theirs, not the round's)."""
     rules = [
         *_THE_PAPER,
         Round.paper_revision == bindparam("revision"),
         Round.time_limit_seconds == bindparam("time_limit"),
         Round.grace_seconds == bindparam("grace"),
-        Round.closes_at == bindparam("closes_at", type_=UTCDateTime()),
-        Round.opens_at <= bindparam("started_at", type_=UTCDateTime()),
-        Round.closes_at > bindparam("started_at", type_=UTCDateTime()),
-        Paper.number <= Round.max_attempts,
     ]
+    if not personal:
+        rules += [
+            Round.closes_at == bindparam("closes_at", type_=UTCDateTime()),
+            Round.opens_at <= bindparam("started_at", type_=UTCDateTime()),
+            Round.closes_at > bindparam("started_at", type_=UTCDateTime()),
+            Paper.number <= Round.max_attempts,
+            # A student with an override (theirs or their university's) starts the careful
+            # way, by their own terms: two index probes, nothing read for anyone else.
+            ~exists().where(
+                RoundOverride.round_id == Paper.round_id,
+                or_(
+                    RoundOverride.student_id == Paper.student_id,
+                    RoundOverride.university_id == bindparam("the_university"),
+                ),
+            ),
+        ]
     if numbered:
         rules.append(Paper.number == bindparam("number"))
     made = select(
@@ -366,15 +390,16 @@ def _start_from_paper(
     times: dict[str, Any],
     *,
     number: int | None = None,
+    personal: bool = False,
 ) -> Started | None:
     """Turn the student's paper into the attempt (for attempt ``number`` when given);
     None when there is no usable paper."""
     connection = session.connection()
     which = {"the_round": round_.id, "the_student": student.id}
-    values = {**which, **times}
+    values = {**which, **times, "the_university": student.university_id}
     if number is not None:
         values["number"] = number
-    made = connection.execute(_attempt_from_paper(number is not None), values).first()
+    made = connection.execute(_attempt_from_paper(number is not None, personal), values).first()
     if made is None:
         return None
     connection.execute(_ITEMS_FROM_PAPER, {**which, "attempt_id": made.id})
@@ -691,13 +716,12 @@ def finalize(
         if scores:
             # One executemany UPDATE by primary key.
             session.execute(update(AttemptItem), scores)
-        end = min(submitted_at or attempt.deadline, attempt.deadline)
         session.execute(
             update(Attempt)
             .where(Attempt.id == attempt.id)
             .values(
                 score_units=sum(score["score_units"] for score in scores),
-                duration_ms=int((end - attempt.started_at) / timedelta(milliseconds=1)),
+                duration_ms=duration_ms(attempt, submitted_at),
             )
             .execution_options(synchronize_session=False)
         )
@@ -706,6 +730,13 @@ def finalize(
         standings.record_attempt(session, attempt)
         return
     session.refresh(attempt)
+
+
+def duration_ms(attempt: Attempt, submitted_at: datetime | None) -> int:
+    """For ranking: ``max(0, min(submitted_at, deadline) - started_at - excused_ms)``."""
+    end = min(submitted_at or attempt.deadline, attempt.deadline)
+    taken = int((end - attempt.started_at) / timedelta(milliseconds=1))
+    return max(0, taken - attempt.excused_ms)
 
 
 def expired_attempt_ids(session: Session) -> list[int]:

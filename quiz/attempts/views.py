@@ -16,15 +16,17 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
-from quiz.attempts import papers, sealing, services
+from quiz.attempts import notes, papers, sealing, services
 from quiz.attempts.models import Attempt
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
+from quiz.clock import now
 from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
 from quiz.errors import Conflict, NotFound, ServiceError
 from quiz.i18n import localized
+from quiz.rounds import overrides
 from quiz.rounds.services import (
     get_round,
     last_save_instant,
@@ -65,14 +67,17 @@ def round_page(round_id: int) -> Any:
     session = get_session()
     round_ = get_round(session, round_id)
     attempts: list[Attempt] = []
+    terms = overrides.terms_of(round_, None)
     if current_user.is_authenticated and current_user.has_role(Role.STUDENT):
         attempts = services.attempts_of(session, round_, current_user)
+        terms = overrides.terms_for(session, round_, current_user.id, current_user.university_id)
     return render_template(
         "attempts/start.html",
         round=round_,
+        terms=terms,
         attempts=attempts,
-        status=status_now(round_),
-        opens_in=services.remaining_seconds(round_.opens_at),
+        status=terms.status_at(now()).value,
+        opens_in=services.remaining_seconds(terms.opens_at),
     )
 
 
@@ -231,6 +236,7 @@ def result(attempt_id: int) -> Any:
         "attempts/result.html",
         attempt=attempt,
         round=round_,
+        notes=notes.of_attempt(get_session(), attempt),
         review=services.review_allowed(attempt, round_),
         review_at=last_save_instant(round_),
     )

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.clock import now
@@ -86,6 +86,10 @@ class Round(Base):
     #: bank's active questions and versions): papers drawn ahead at an older
     #: revision are never used, and are drawn again.
     paper_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: The latest instant an override's personal window or an incident let any
+    #: attempt run to, when later than ``closes_at``: the round's last save instant
+    #: (and so its review) waits for it. It only ever moves later.
+    extended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -104,3 +108,56 @@ def window_status(opens_at: datetime, closes_at: datetime, moment: datetime) -> 
     if moment < closes_at:
         return RoundStatus.OPEN
     return RoundStatus.CLOSED
+
+
+class RoundOverride(Base):
+    """Terms of a round changed for one student, or for every student of one
+    university (contest-operations.md, Overrides); a student's own wins."""
+
+    __tablename__ = "round_overrides"
+    __table_args__ = (
+        CheckConstraint(
+            "(student_id IS NULL) <> (university_id IS NULL)", name="one_student_or_university"
+        ),
+        CheckConstraint("extra_seconds >= 0", name="extra_seconds"),
+        CheckConstraint("extra_attempts >= 0", name="extra_attempts"),
+        CheckConstraint(
+            "(opens_at IS NULL) = (closes_at IS NULL) AND "
+            "(opens_at IS NULL OR closes_at > opens_at)",
+            name="personal_window",
+        ),
+        Index(
+            "uq_round_overrides_student",
+            "round_id",
+            "student_id",
+            unique=True,
+            sqlite_where=text("student_id IS NOT NULL"),
+            postgresql_where=text("student_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_round_overrides_university",
+            "round_id",
+            "university_id",
+            unique=True,
+            sqlite_where=text("university_id IS NOT NULL"),
+            postgresql_where=text("university_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    university_id: Mapped[int | None] = mapped_column(
+        ForeignKey("universities.id", ondelete="CASCADE")
+    )
+    #: Added to the round's time limit.
+    extra_seconds: Mapped[int] = mapped_column(default=0)
+    #: A personal window replacing the round's (both or neither).
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Added to the round's ``max_attempts``.
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    #: Why, as the organiser wrote it; the students it touches read it.
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

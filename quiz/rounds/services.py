@@ -373,6 +373,7 @@ class RoundView:
     paper_revision: int
     first_started_at: datetime | None
     ranked: bool
+    extended_until: datetime | None
 
     def status_at(self, moment: datetime) -> RoundStatus:
         return window_status(self.opens_at, self.closes_at, moment)
@@ -416,8 +417,10 @@ def forget_round_views() -> None:
 
 def last_save_instant(round_: Round | RoundView) -> datetime:
     """After this instant no save of anyone can count any more (contest-operations.md):
-    the round's closing time plus its grace (no attempt's deadline is later)."""
-    return round_.closes_at + timedelta(seconds=round_.grace_seconds)
+    the round's closing time, or the latest personal closing time or deadline moved
+    by an incident when later (``extended_until``), plus its grace."""
+    last = max(round_.closes_at, round_.extended_until or round_.closes_at)
+    return last + timedelta(seconds=round_.grace_seconds)
 
 
 def get_round(session: Session, round_id: int) -> Round:

@@ -20,6 +20,8 @@ ATTEMPT_FIELDS = {
     "deadline",
     "remaining_seconds",
     "items",
+    "excused_ms",
+    "notes",
     "score",
     "max_score",
     "duration_ms",

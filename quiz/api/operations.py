@@ -1,0 +1,132 @@
+"""Contest operations for organisers (contest-operations.md): overrides and incidents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import current_user
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from quiz.accounts.models import Role
+from quiz.api.base import api_role_required, bp, iso, parse_body
+from quiz.api.openapi import documented
+from quiz.api.rounds import FIRST_YEAR, LAST_YEAR
+from quiz.db import get_session
+from quiz.operations import services
+from quiz.rounds.overrides import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_SECONDS, MAX_REASON, OverrideData
+
+
+def _in_the_contest_era(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError("an instant between the years 2000 and 2999")
+    return value.astimezone(UTC)
+
+
+class OverrideIn(BaseModel):
+    """Exactly one of ``email`` and ``university_code``; at least one change; a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str | None = Field(default=None, max_length=254)
+    university_code: str | None = Field(default=None, max_length=16)
+    extra_seconds: int = Field(default=0, ge=0, le=MAX_EXTRA_SECONDS)
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
+    extra_attempts: int = Field(default=0, ge=0, le=MAX_EXTRA_ATTEMPTS)
+    reason: str = Field(max_length=MAX_REASON)
+
+    _era = field_validator("opens_at", "closes_at")(_in_the_contest_era)
+
+
+class OverrideOut(BaseModel):
+    id: int
+    round_id: int
+    student_id: int | None
+    university_id: int | None
+    extra_seconds: int
+    opens_at: str | None
+    closes_at: str | None
+    extra_attempts: int
+    reason: str
+    attempts_moved: int = Field(description="Attempts in progress that got a new deadline")
+
+
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int = Field(ge=1, le=services.MAX_INCIDENT_MINUTES)
+    reason: str = Field(max_length=MAX_REASON)
+    university_code: str | None = Field(default=None, max_length=16)
+    started_before: AwareDatetime | None = None
+    dry_run: bool = Field(default=False, description="true: only count the attempts")
+
+    _era = field_validator("started_before")(_in_the_contest_era)
+
+
+class IncidentOut(BaseModel):
+    attempts: int = Field(description="Attempts extended (or, in a dry run, that would be)")
+    applied: bool
+
+
+@bp.post("/rounds/<int:round_id>/overrides")
+@api_role_required(Role.ORGANISER)
+@documented(
+    "post",
+    "/api/v1/rounds/{round_id}/overrides",
+    "Set the override of one student or one university on a round (organisers)",
+    body=OverrideIn,
+    responses={201: OverrideOut},
+    errors=(400, 403, 404, 409, 422),
+    auth=True,
+)
+def set_override(round_id: int) -> Any:
+    body = parse_body(OverrideIn)
+    session = get_session()
+    who = services.target(session, email=body.email, university_code=body.university_code)
+    data = OverrideData(
+        reason=body.reason,
+        extra_seconds=body.extra_seconds,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        extra_attempts=body.extra_attempts,
+    )
+    override, moved = services.set_override(session, round_id, who, data, actor_id=current_user.id)
+    return OverrideOut(
+        id=override.id,
+        round_id=override.round_id,
+        student_id=override.student_id,
+        university_id=override.university_id,
+        extra_seconds=override.extra_seconds,
+        opens_at=iso(override.opens_at),
+        closes_at=iso(override.closes_at),
+        extra_attempts=override.extra_attempts,
+        reason=override.reason,
+        attempts_moved=moved,
+    ).model_dump(), 201
+
+
+@bp.post("/rounds/<int:round_id>/incidents")
+@api_role_required(Role.ORGANISER)
+@documented(
+    "post",
+    "/api/v1/rounds/{round_id}/incidents",
+    "Give time back to the attempts running after an incident (organisers)",
+    body=IncidentIn,
+    responses={200: IncidentOut},
+    errors=(400, 403, 404, 422),
+    auth=True,
+)
+def incident(round_id: int) -> Any:
+    body = parse_body(IncidentIn)
+    touched = services.give_time_back(
+        get_session(),
+        round_id,
+        body.minutes,
+        body.reason,
+        university_code=body.university_code,
+        started_before=body.started_before,
+        dry_run=body.dry_run,
+        actor_id=current_user.id,
+    )
+    return {"attempts": touched, "applied": not body.dry_run}

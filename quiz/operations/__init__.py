@@ -1,0 +1,1 @@
+"""Running a contest: overrides, incidents (contest-operations.md)."""

@@ -1,0 +1,76 @@
+"""Forms of the organisers' round operations: an override, time given back, a removal."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from quiz.rounds.forms import LOCAL_FORMAT, to_utc, within_the_contest_era
+from quiz.rounds.overrides import MAX_REASON, OverrideData
+
+_REASON_HELP = _l("The students it touches read this reason on their round page and result.")
+
+
+class OverrideForm(FlaskForm):
+    email = EmailField(
+        _l("Student's e-mail address"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    university_code = StringField(
+        _l("…or a university code (every student of it)"), validators=[Optional(), Length(max=16)]
+    )
+    extra_minutes = IntegerField(
+        _l("Extra time (minutes)"), validators=[Optional(), NumberRange(min=0, max=24 * 60)]
+    )
+    opens_at = DateTimeLocalField(
+        _l("Personal window: opens at"),
+        format=LOCAL_FORMAT,
+        validators=[Optional(), within_the_contest_era],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Personal window: closes at"),
+        format=LOCAL_FORMAT,
+        validators=[Optional(), within_the_contest_era],
+    )
+    extra_attempts = IntegerField(
+        _l("Extra attempts"), validators=[Optional(), NumberRange(min=0, max=99)]
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        description=_REASON_HELP,
+    )
+
+    def to_data(self) -> OverrideData:
+        return OverrideData(
+            reason=self.reason.data or "",
+            extra_seconds=(self.extra_minutes.data or 0) * 60,
+            opens_at=to_utc(self.opens_at.data),
+            closes_at=to_utc(self.closes_at.data),
+            extra_attempts=self.extra_attempts.data or 0,
+        )
+
+
+class IncidentForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Minutes to give back"), validators=[DataRequired(), NumberRange(min=1, max=240)]
+    )
+    university_code = StringField(
+        _l("Only the students of this university (code, optional)"),
+        validators=[Optional(), Length(max=16)],
+    )
+    started_before = DateTimeLocalField(
+        _l("Only attempts started before (optional)"),
+        format=LOCAL_FORMAT,
+        validators=[Optional(), within_the_contest_era],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        description=_REASON_HELP,
+    )
+
+
+class RemoveOverrideForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_REASON)])

@@ -1,0 +1,130 @@
+"""Organisers' operations on one round: overrides and time given back after an incident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from quiz.accounts.auth import role_required
+from quiz.accounts.models import Role
+from quiz.db import get_session
+from quiz.errors import ServiceError
+from quiz.operations import services
+from quiz.operations.forms import IncidentForm, OverrideForm, RemoveOverrideForm
+from quiz.rounds.forms import to_utc
+from quiz.rounds.services import get_round
+from quiz.web import apply_errors
+
+bp = Blueprint("operations", __name__, url_prefix="/organiser/rounds", template_folder="templates")
+
+
+@bp.before_request
+@role_required(Role.ORGANISER)
+def only_organisers() -> None:
+    """Every screen here is for organisers only."""
+
+
+def _page(
+    round_id: int,
+    override_form: OverrideForm | None = None,
+    incident_form: IncidentForm | None = None,
+    preview: int | None = None,
+    status: int = 200,
+) -> Any:
+    session = get_session()
+    page = render_template(
+        "operations/round.html",
+        round=get_round(session, round_id),
+        overrides=services.overrides_listed(session, round_id),
+        running=services.running_count(session, round_id),
+        override_form=override_form or OverrideForm(formdata=None),
+        incident_form=incident_form or IncidentForm(formdata=None),
+        remove_form=RemoveOverrideForm(formdata=None),
+        preview=preview,
+    )
+    return page, status
+
+
+@bp.get("/<int:round_id>/operations")
+def round_operations(round_id: int) -> Any:
+    return _page(round_id)
+
+
+@bp.post("/<int:round_id>/overrides")
+def add_override(round_id: int) -> Any:
+    form = OverrideForm()
+    if not form.validate():
+        return _page(round_id, override_form=form, status=422)
+    try:
+        who = services.target(
+            get_session(), email=form.email.data, university_code=form.university_code.data
+        )
+        _override, moved = services.set_override(
+            get_session(), round_id, who, form.to_data(), actor_id=current_user.id
+        )
+    except ServiceError as error:
+        apply_errors(form, error)
+        return _page(round_id, override_form=form, status=error.status)
+    flash(
+        _("The override is saved.")
+        + " "
+        + ngettext(
+            "%(num)d attempt in progress got its new deadline.",
+            "%(num)d attempts in progress got their new deadline.",
+            moved,
+        ),
+        "success",
+    )
+    return redirect(url_for("operations.round_operations", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/overrides/<int:override_id>/remove")
+def remove_override(round_id: int, override_id: int) -> Any:
+    form = RemoveOverrideForm()
+    if not form.validate():
+        flash(_("Give the reason for removing the override."), "error")
+        return redirect(url_for("operations.round_operations", round_id=round_id))
+    services.remove_override(
+        get_session(), round_id, override_id, form.reason.data or "", actor_id=current_user.id
+    )
+    flash(_("The override is removed; attempts already started keep their deadline."), "success")
+    return redirect(url_for("operations.round_operations", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/incidents")
+def incident(round_id: int) -> Any:
+    """First how many attempts it touches (nothing changed); then, confirmed, apply it."""
+    form = IncidentForm()
+    if not form.validate():
+        return _page(round_id, incident_form=form, status=422)
+    confirmed = request.form.get("confirm") == "1"
+    try:
+        touched = services.give_time_back(
+            get_session(),
+            round_id,
+            form.minutes.data or 0,
+            form.reason.data or "",
+            university_code=form.university_code.data,
+            started_before=to_utc(form.started_before.data),
+            dry_run=not confirmed,
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        apply_errors(form, error)
+        return _page(round_id, incident_form=form, status=error.status)
+    if not confirmed:
+        return _page(round_id, incident_form=form, preview=touched)
+    flash(
+        ngettext(
+            "%(num)d attempt was given %(minutes)d more minutes.",
+            "%(num)d attempts were given %(minutes)d more minutes.",
+            touched,
+            minutes=form.minutes.data,
+        ),
+        "success",
+    )
+    return redirect(url_for("operations.round_operations", round_id=round_id))
