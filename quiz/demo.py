@@ -16,6 +16,7 @@ from quiz.accounts.passwords import hash_password
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.services import finalize
 from quiz.clock import now
+from quiz.operations import regrading
 from quiz.operations import services as operations
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import OverrideData
@@ -174,7 +175,26 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
     )
     _synthetic_attempts(session, closed, rng)
     _demo_override(session, open_round)
+    _demo_regrade(session, closed)
     return True
+
+
+def _demo_regrade(session: Session, round_: Round) -> None:
+    """The closed round's first question neutralised: the audit log shows a regrade,
+    and the students who had it read a note on their result."""
+    questions = regrading.questions_of(session, round_.id)
+    if questions:
+        regrading.regrade(
+            session,
+            round_.id,
+            regrading.RegradeData(
+                questions[0],
+                "neutralise",
+                "Đề bài có thể hiểu theo hai cách: mọi thí sinh được trọn điểm câu này.",
+            ),
+            dry_run=False,
+            actor_id=None,
+        )
 
 
 def _demo_override(session: Session, round_: Round) -> None:

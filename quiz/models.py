@@ -4,7 +4,14 @@ Alembic's autogenerate and the schema test read ``Base.metadata`` from here.
 """
 
 from quiz.accounts.models import ApiToken, LoginSession, User
-from quiz.attempts.models import Attempt, AttemptItem, AttemptNote, Paper, PaperItem
+from quiz.attempts.models import (
+    Attempt,
+    AttemptItem,
+    AttemptNote,
+    Paper,
+    PaperItem,
+    Regrade,
+)
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
@@ -30,6 +37,7 @@ __all__ = [
     "OverallStanding",
     "Paper",
     "PaperItem",
+    "Regrade",
     "Round",
     "RoundOverride",
     "RoundStanding",

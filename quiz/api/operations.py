@@ -1,4 +1,4 @@
-"""Contest operations for organisers (contest-operations.md): overrides and incidents."""
+"""Contest operations for organisers (contest-operations.md): overrides, incidents, regrading."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from quiz.accounts.models import Role
 from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
 from quiz.api.rounds import FIRST_YEAR, LAST_YEAR
+from quiz.attempts.models import SCORE_UNIT
 from quiz.db import get_session
-from quiz.operations import services
+from quiz.operations import regrading, services
+from quiz.operations.regrading import RegradeData
 from quiz.rounds.overrides import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_SECONDS, MAX_REASON, OverrideData
+from quiz.standings.boards import StudentEntry
 
 
 def _in_the_contest_era(value: datetime | None) -> datetime | None:
@@ -130,3 +133,72 @@ def incident(round_id: int) -> Any:
         actor_id=current_user.id,
     )
     return {"attempts": touched, "applied": not body.dry_run}
+
+
+class RegradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question_id: str = Field(min_length=1, max_length=64)
+    action: str = Field(description="rekey, neutralise or drop")
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1, description="for rekey")
+    reason: str = Field(max_length=MAX_REASON)
+    dry_run: bool = Field(default=True, description="false: apply it")
+
+
+class BoardEntryOut(BaseModel):
+    rank: int
+    display_name: str
+    university_code: str
+    score: float
+
+
+class RegradeOut(BaseModel):
+    attempts_affected: int
+    scores_up: int
+    scores_down: int
+    rank_changes: int
+    top_before: list[BoardEntryOut]
+    top_after: list[BoardEntryOut]
+    applied: bool
+
+
+def _entries(entries: list[StudentEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rank": e.rank,
+            "display_name": e.display_name,
+            "university_code": e.university_code,
+            "score": round(e.score_units / SCORE_UNIT, 2),
+        }
+        for e in entries
+    ]
+
+
+@bp.post("/rounds/<int:round_id>/regrade")
+@api_role_required(Role.ORGANISER)
+@documented(
+    "post",
+    "/api/v1/rounds/{round_id}/regrade",
+    "Regrade one question of a round: a dry run, or applied (organisers)",
+    body=RegradeIn,
+    responses={200: RegradeOut},
+    errors=(400, 403, 404, 409, 422),
+    auth=True,
+)
+def regrade(round_id: int) -> Any:
+    body = parse_body(RegradeIn)
+    outcome = regrading.regrade(
+        get_session(),
+        round_id,
+        RegradeData(body.question_id, body.action, body.reason, body.version),
+        dry_run=body.dry_run,
+        actor_id=current_user.id,
+    )
+    return {
+        "attempts_affected": outcome.attempts_affected,
+        "scores_up": outcome.scores_up,
+        "scores_down": outcome.scores_down,
+        "rank_changes": outcome.rank_changes,
+        "top_before": _entries(outcome.top_before),
+        "top_after": _entries(outcome.top_after),
+        "applied": outcome.applied,
+    }

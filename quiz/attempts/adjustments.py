@@ -183,6 +183,21 @@ def add_notes(
         )
 
 
+def add_notes_each(
+    session: Session, kind: str, reason: str, details: dict[int, dict[str, Any]]
+) -> None:
+    """One note per attempt with its own figures (``details`` by attempt id)."""
+    if details:
+        moment = now()
+        session.execute(
+            insert(AttemptNote),
+            [
+                {"attempt_id": i, "kind": kind, "reason": reason, "details": d, "at": moment}
+                for i, d in details.items()
+            ],
+        )
+
+
 def notes_of(session: Session, attempt_id: int) -> list[AttemptNote]:
     """The notes of one attempt, the oldest first."""
     return list(

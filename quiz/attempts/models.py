@@ -143,6 +143,31 @@ class AttemptNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Regrade(Base):
+    """The regrade in force for one question of one round (contest-operations.md,
+    Regrading): every finalized attempt that had the question is scored by it. A
+    second regrade of the same question replaces the first."""
+
+    __tablename__ = "regrades"
+    __table_args__ = (
+        UniqueConstraint("round_id", "question_id", name="uq_regrades_question"),
+        CheckConstraint("action IN ('rekey', 'neutralise', 'drop')", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
+    #: ``rekey`` (scored against ``version_id``), ``neutralise`` (full points), ``drop``
+    #: (out of score and maximum).
+    action: Mapped[str] = mapped_column(String(16))
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_versions.id", ondelete="RESTRICT")
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Paper(Base):
     """A question set drawn ahead for one student's next attempt at a round.
 

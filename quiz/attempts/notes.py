@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
 from quiz.attempts.adjustments import notes_of
+from quiz.attempts.scoring import display
 from quiz.i18n import local_datetime
 from quiz.rounds.overrides import override_for, values_of
+
+#: The regrading actions, as students and organisers read them.
+ACTION_LABELS = {
+    "rekey": _l("scored against a corrected version"),
+    "neutralise": _l("full points for everyone who had it"),
+    "drop": _l("removed from the score and the maximum"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,16 @@ def _text(kind: str, details: dict[str, Any], reason: str) -> str:
         )
     if kind == "override":
         return override_text(details, reason)
+    if kind == "regrade":
+        return _(
+            "Question %(question)s was regraded (%(action)s): your score went from %(before)s "
+            "to %(after)s. Reason: %(reason)s",
+            question=details.get("question", ""),
+            action=ACTION_LABELS.get(details.get("action", ""), details.get("action", "")),
+            before=display(details.get("before")),
+            after=display(details.get("after")),
+            reason=reason,
+        )
     return reason
 
 

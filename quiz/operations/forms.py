@@ -1,10 +1,18 @@
-"""Forms of the organisers' round operations: an override, time given back, a removal."""
+"""Forms of the organisers' round operations: overrides, time given back, regrading."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from quiz.rounds.forms import LOCAL_FORMAT, to_utc, within_the_contest_era
@@ -74,3 +82,24 @@ class IncidentForm(FlaskForm):
 
 class RemoveOverrideForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_REASON)])
+
+
+class RegradeForm(FlaskForm):
+    question_id = SelectField(_l("Question"), validate_choice=True)
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice("rekey", _l("Rekey: score against another version (a corrected key)")),
+            SelectChoice("neutralise", _l("Neutralise: full points for everyone who had it")),
+            SelectChoice("drop", _l("Drop: out of the score and the maximum")),
+        ],
+    )
+    version = IntegerField(
+        _l("Version (rekey only; the current one when empty)"),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        description=_REASON_HELP,
+    )

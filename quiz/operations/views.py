@@ -1,4 +1,5 @@
-"""Organisers' operations on one round: overrides and time given back after an incident."""
+"""Organisers' operations on one round: overrides, time given back after an incident,
+regrading a question."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.operations import services
-from quiz.operations.forms import IncidentForm, OverrideForm, RemoveOverrideForm
+from quiz.operations import regrading, services
+from quiz.operations.forms import IncidentForm, OverrideForm, RegradeForm, RemoveOverrideForm
+from quiz.operations.regrading import RegradeData
 from quiz.rounds.forms import to_utc
 from quiz.rounds.services import get_round
 from quiz.web import apply_errors
@@ -28,11 +31,20 @@ def only_organisers() -> None:
     """Every screen here is for organisers only."""
 
 
+def _regrade_form(round_id: int, *, from_request: bool = True) -> RegradeForm:
+    form = RegradeForm() if from_request else RegradeForm(formdata=None)
+    form.question_id.choices = [
+        SelectChoice(key, key) for key in regrading.questions_of(get_session(), round_id)
+    ]
+    return form
+
+
 def _page(
     round_id: int,
     override_form: OverrideForm | None = None,
     incident_form: IncidentForm | None = None,
     preview: int | None = None,
+    regrade_form: RegradeForm | None = None,
     status: int = 200,
 ) -> Any:
     session = get_session()
@@ -45,6 +57,7 @@ def _page(
         incident_form=incident_form or IncidentForm(formdata=None),
         remove_form=RemoveOverrideForm(formdata=None),
         preview=preview,
+        regrade_form=regrade_form or _regrade_form(round_id, from_request=False),
     )
     return page, status
 
@@ -124,6 +137,46 @@ def incident(round_id: int) -> Any:
             "%(num)d attempts were given %(minutes)d more minutes.",
             touched,
             minutes=form.minutes.data,
+        ),
+        "success",
+    )
+    return redirect(url_for("operations.round_operations", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/regrade")
+def regrade(round_id: int) -> Any:
+    """A dry run first (the scores and ranks it would change, the top 20 before and
+    after side by side); applied only when confirmed."""
+    form = _regrade_form(round_id)
+    if not form.validate():
+        return _page(round_id, regrade_form=form, status=422)
+    confirmed = request.form.get("confirm") == "1"
+    data = RegradeData(
+        form.question_id.data or "",
+        form.action.data or "",
+        form.reason.data or "",
+        form.version.data,
+    )
+    try:
+        outcome = regrading.regrade(
+            get_session(), round_id, data, dry_run=not confirmed, actor_id=current_user.id
+        )
+    except ServiceError as error:
+        apply_errors(form, error)
+        return _page(round_id, regrade_form=form, status=error.status)
+    if not confirmed:
+        page = render_template(
+            "operations/regrade.html",
+            round=get_round(get_session(), round_id),
+            form=form,
+            outcome=outcome,
+        )
+        return page
+    flash(
+        ngettext(
+            "The regrade is applied to %(num)d attempt; the standings are recomputed.",
+            "The regrade is applied to %(num)d attempts; the standings are recomputed.",
+            outcome.attempts_affected,
         ),
         "success",
     )
