@@ -4,6 +4,7 @@ round that a few hundred synthetic students already took."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -173,16 +174,17 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
         ),
         actor_id=None,
     )
-    _synthetic_attempts(session, closed, rng)
+    miskeyed = _synthetic_attempts(session, closed, rng)
     _demo_override(session, open_round)
-    _demo_regrade(session, closed)
+    _demo_regrade(session, closed, miskeyed)
     return True
 
 
-def _demo_regrade(session: Session, round_: Round) -> None:
-    """The closed round's first question neutralised: the audit log shows a regrade,
-    and the students who had it read a note on their result."""
-    questions = regrading.questions_of(session, round_.id)
+def _demo_regrade(session: Session, round_: Round, miskeyed: str) -> None:
+    """One question of the closed round neutralised (not the miskeyed one, which the
+    item analysis leaves for the organiser to find): the audit log shows a regrade, and
+    the students who had it read a note on their result."""
+    questions = [key for key in regrading.questions_of(session, round_.id) if key != miskeyed]
     if questions:
         regrading.regrade(
             session,
@@ -238,24 +240,33 @@ def _synthetic_students(session: Session, rng: random.Random) -> list[User]:
     return students
 
 
-def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> None:
-    """Submitted attempts with a realistic spread of skill and speed."""
+def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> str:
+    """Submitted attempts with a realistic spread of skill and speed; one question, the
+    one drawn most often, answered as if its key were wrong (the strong students choose
+    another option): the item analysis flags it. Returns that question's id."""
     window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds
     pool = blueprint_pool(session, round_)
+    papers = []
     for student in _synthetic_students(session, rng):
+        seed = rng.randrange(2**31)
+        papers.append((student, seed, draw_questions(session, pool, seed)))
+    drawn_most = Counter(q.version.key for _s, _seed, drawn in papers for q in drawn)
+    miskeyed = min(drawn_most, key=lambda key: (-drawn_most[key], key))
+    for student, seed, drawn in papers:
         skill = rng.betavariate(4, 2)
         started = round_.opens_at + timedelta(seconds=rng.uniform(0, window))
-        seed = rng.randrange(2**31)
-        drawn = draw_questions(session, pool, seed)
         deadline = started + timedelta(seconds=round_.time_limit_seconds)
         items = []
         for question in drawn:
             right = question.version.correct_ids()
+            wrong = [o for o in question.option_order if o not in right]
             choices: list[str] = []
-            if rng.random() < skill:
+            if question.version.key == miskeyed and wrong:
+                # What the key should have been: sorted, so every student means the same one.
+                choices = [sorted(wrong)[0]] if skill > 0.6 else right
+            elif rng.random() < skill:
                 choices = right
             elif rng.random() < 0.9:
-                wrong = [o for o in question.option_order if o not in right]
                 choices = [rng.choice(wrong or right)]
             items.append(
                 AttemptItem(
@@ -283,3 +294,4 @@ def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> 
         session.flush()
         took = timedelta(seconds=rng.uniform(0.25, 1.0) * round_.time_limit_seconds)
         finalize(session, attempt, round_, AttemptStatus.SUBMITTED, submitted_at=started + took)
+    return miskeyed

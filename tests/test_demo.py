@@ -12,6 +12,13 @@ import time
 import urllib.request
 
 import pytest
+from sqlalchemy import select
+
+from quiz import create_app
+from quiz.audit.models import AuditEntry
+from quiz.db import get_session
+from quiz.operations.analysis import analyse
+from quiz.rounds.models import Round
 
 
 def free_port() -> int:
@@ -77,3 +84,14 @@ def test_demo_prints_the_url_and_one_account_per_role(demo):
     assert drawn >= 300  # every synthetic and demo student has one for the open round
     for role in ("student", "coordinator", "organiser"):
         assert re.search(rf"{role}\s+\S+@\S+ / \S+", output), output
+
+
+def test_demo_has_a_flagged_question_an_override_and_a_regrade(demo, tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'quiz.db'}"})
+    with app.app_context():
+        session = get_session()
+        closed = session.scalars(select(Round).order_by(Round.closes_at)).first()
+        result = analyse(session, closed.id)
+        assert "likely_wrong_key" in result.questions[0].flags
+        actions = set(session.scalars(select(AuditEntry.action)))
+        assert {"operations.override", "operations.regrade"} <= actions

@@ -14,9 +14,10 @@ from quiz.api.openapi import documented
 from quiz.api.rounds import FIRST_YEAR, LAST_YEAR
 from quiz.attempts.models import SCORE_UNIT
 from quiz.db import get_session
-from quiz.operations import regrading, services
+from quiz.operations import analysis, regrading, services
 from quiz.operations.regrading import RegradeData
 from quiz.rounds.overrides import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_SECONDS, MAX_REASON, OverrideData
+from quiz.rounds.services import get_round
 from quiz.standings.boards import StudentEntry
 
 
@@ -201,4 +202,76 @@ def regrade(round_id: int) -> Any:
         "top_before": _entries(outcome.top_before),
         "top_after": _entries(outcome.top_after),
         "applied": outcome.applied,
+    }
+
+
+class OptionShareOut(BaseModel):
+    id: str
+    share: float
+    upper: float | None
+    lower: float | None
+
+
+class QuestionAnalysisOut(BaseModel):
+    question_id: str
+    version: int
+    n: int
+    facility: float
+    discrimination: float | None = Field(description="null when n < 30")
+    point_biserial: float | None
+    blank: float
+    options: list[OptionShareOut]
+    flags: list[str]
+
+
+class AnalysisOut(BaseModel):
+    attempts: int
+    mean: float | None
+    median: float | None
+    sd: float | None
+    kr20: float | None = Field(description="null unless every attempt had the same questions")
+    questions: list[QuestionAnalysisOut]
+
+
+def _n(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+@bp.get("/rounds/<int:round_id>/analysis")
+@api_role_required(Role.ORGANISER)
+@documented(
+    "get",
+    "/api/v1/rounds/{round_id}/analysis",
+    "Item analysis of a round, its questions most likely wrong first (organisers)",
+    responses={200: AnalysisOut},
+    errors=(403, 404),
+    auth=True,
+)
+def item_analysis(round_id: int) -> Any:
+    session = get_session()
+    get_round(session, round_id)
+    result = analysis.analyse(session, round_id)
+    return {
+        "attempts": result.attempts,
+        "mean": _n(result.mean),
+        "median": _n(result.median),
+        "sd": _n(result.sd),
+        "kr20": _n(result.kr20),
+        "questions": [
+            {
+                "question_id": q.question_id,
+                "version": q.version,
+                "n": q.n,
+                "facility": _n(q.facility),
+                "discrimination": _n(q.discrimination),
+                "point_biserial": _n(q.point_biserial),
+                "blank": _n(q.blank),
+                "options": [
+                    {"id": o.id, "share": _n(o.share), "upper": _n(o.upper), "lower": _n(o.lower)}
+                    for o in q.options
+                ],
+                "flags": q.flags,
+            }
+            for q in result.questions
+        ],
     }

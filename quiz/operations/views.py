@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,9 +13,11 @@ from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
+from quiz.charts import bar_chart
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.operations import regrading, services
+from quiz.operations import analysis, regrading, services
+from quiz.operations.analysis import FLAG_LABELS
 from quiz.operations.forms import IncidentForm, OverrideForm, RegradeForm, RemoveOverrideForm
 from quiz.operations.regrading import RegradeData
 from quiz.rounds.forms import to_utc
@@ -181,3 +183,36 @@ def regrade(round_id: int) -> Any:
         "success",
     )
     return redirect(url_for("operations.round_operations", round_id=round_id))
+
+
+@bp.get("/<int:round_id>/analysis")
+def item_analysis(round_id: int) -> Any:
+    """The round's item analysis: the questions most likely wrong first."""
+    session = get_session()
+    round_ = get_round(session, round_id)
+    result = analysis.analyse(session, round_id)
+    chart = bar_chart(
+        _("Scores of the round"),
+        analysis.score_bars(result),
+        width=360,
+        height=200,
+    )
+    return render_template(
+        "operations/analysis.html",
+        round=round_,
+        result=result,
+        chart=chart,
+        FLAG_LABELS=FLAG_LABELS,
+    )
+
+
+@bp.get("/<int:round_id>/analysis.csv")
+def item_analysis_csv(round_id: int) -> Any:
+    session = get_session()
+    get_round(session, round_id)
+    text = analysis.csv_text(analysis.analyse(session, round_id))
+    return Response(
+        text.encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="round-{round_id}-analysis.csv"'},
+    )

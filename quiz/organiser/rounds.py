@@ -15,6 +15,7 @@ from quiz.attempts import papers
 from quiz.bank.services import topics
 from quiz.db import get_session
 from quiz.errors import InvalidInput, ServiceError
+from quiz.operations import analysis
 from quiz.rounds import services
 from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
 from quiz.rounds.models import Round
@@ -114,6 +115,7 @@ def detail(round_id: int) -> Any:
     """The round's settings and a sample set, drawn as a student's would be (not stored)."""
     session = get_session()
     round_ = services.get_round(session, round_id)
+    status = services.status_now(round_)
     try:
         sample = services.draw_questions(
             session, services.blueprint_pool(session, round_), secrets.randbits(31)
@@ -124,11 +126,13 @@ def detail(round_id: int) -> Any:
         "rounds/admin_detail.html",
         round=round_,
         sample=sample,
-        status=services.status_now(round_),
+        status=status,
         started=services.has_started(round_),
         papers=papers.ready(session, round_),
         papers_drawn_at=papers.drawn_at(session, round_),
         full_marks=standings.full_marks_count(session, round_),
+        analysis=analysis.analyse(session, round_id) if status == "closed" else None,
+        FLAG_LABELS=analysis.FLAG_LABELS,
     )
 
 

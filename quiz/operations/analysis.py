@@ -1,0 +1,366 @@
+"""Item analysis of a round (contest-operations.md, Item analysis).
+
+For each question version of a round, over the finalized attempts that had it:
+facility, discrimination between the upper and lower 27 %, the corrected
+point-biserial correlation, the distractor table and the flags; for the round,
+the score distribution, mean, median, standard deviation and KR-20.
+
+Everything is aggregated in the database: one query ranks each version's attempts
+(window functions) and sums what the statistics are made of, one counts the
+options chosen (the answers unnested with the database's JSON functions), one
+counts attempts per score. Python only combines those sums; no attempt is
+loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, and_, case, cast, func, select, true
+from sqlalchemy.orm import Session
+
+from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
+from quiz.bank import cache
+from quiz.bank.models import QuestionVersion
+
+#: Below this many attempts a version's discrimination is "too few" (null).
+MIN_FOR_DISCRIMINATION = 30
+#: The flags, in the order the organiser should look at them.
+FLAGS = ("likely_wrong_key", "check_key", "weak", "too_easy", "too_hard", "dead_distractor")
+FLAG_LABELS = {
+    "likely_wrong_key": _l("Likely wrong key: the best students chose another option more"),
+    "check_key": _l("Check the key: weaker students did better than stronger ones"),
+    "weak": _l("Weak: hardly tells stronger from weaker students"),
+    "too_easy": _l("Too easy: over 90 %% right"),
+    "too_hard": _l("Too hard: under 20 %% right"),
+    "dead_distractor": _l("A wrong option almost nobody chose"),
+}
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    id: str
+    correct: bool
+    share: float
+    upper: float | None
+    lower: float | None
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question_id: str
+    version: int
+    version_id: int
+    points: int
+    n: int
+    facility: float
+    discrimination: float | None
+    point_biserial: float | None
+    blank: float
+    options: list[OptionRow]
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class RoundAnalysis:
+    attempts: int
+    mean: float | None
+    median: float | None
+    sd: float | None
+    #: KR-20, when every attempt had the same questions (else None, with ``kr20_note``).
+    kr20: float | None
+    same_questions: bool
+    #: (score in points, attempts), lowest first.
+    distribution: list[tuple[float, int]]
+    max_score: int
+    questions: list[QuestionRow] = field(default_factory=list)
+
+
+def _finalized(round_id: int) -> Any:
+    return and_(Attempt.round_id == round_id, Attempt.status != AttemptStatus.IN_PROGRESS.value)
+
+
+def _ranked(round_id: int) -> Any:
+    """Each item of a finalized attempt, with its attempt's place among the attempts that
+    had the same version (score high first, then attempt id) and how many those are."""
+    version = AttemptItem.question_version_id
+    return (
+        select(
+            AttemptItem.id.label("item_id"),
+            version.label("version_id"),
+            AttemptItem.choices.label("choices"),
+            func.coalesce(AttemptItem.score_units, 0).label("x"),
+            (
+                func.coalesce(Attempt.score_units, 0) - func.coalesce(AttemptItem.score_units, 0)
+            ).label("rest"),
+            func.row_number()
+            .over(partition_by=version, order_by=(Attempt.score_units.desc(), Attempt.id))
+            .label("place"),
+            func.count().over(partition_by=version).label("n"),
+        )
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(_finalized(round_id))
+        .subquery()
+    )
+
+
+def _groups(ranked: Any) -> tuple[Any, Any, Any]:
+    """k = ceil(0.27 n) in integers; the upper group is the first k, the lower the last k."""
+    k = (ranked.c.n * 27 + 99) // 100
+    upper = ranked.c.place <= k
+    lower = ranked.c.place > ranked.c.n - k
+    return k, upper, lower
+
+
+def _sums(session: Session, ranked: Any) -> list[Any]:
+    k, upper, lower = _groups(ranked)
+    # 64-bit: a sum of squares over 100,000 attempts passes 2^31.
+    x, y = cast(ranked.c.x, BigInteger), cast(ranked.c.rest, BigInteger)
+    statement = select(
+        ranked.c.version_id,
+        func.count().label("n"),
+        func.max(k).label("k"),
+        func.sum(x).label("sx"),
+        func.sum(x * x).label("sxx"),
+        func.sum(y).label("sy"),
+        func.sum(y * y).label("syy"),
+        func.sum(x * y).label("sxy"),
+        func.sum(case((upper, x), else_=0)).label("upper_x"),
+        func.sum(case((lower, x), else_=0)).label("lower_x"),
+        func.sum(case((func.json_array_length(ranked.c.choices) == 0, 1), else_=0)).label("blank"),
+    ).group_by(ranked.c.version_id)
+    return list(session.execute(statement))
+
+
+def _chosen(session: Session, ranked: Any) -> list[Any]:
+    """How many attempts chose each option of each version: all, upper, lower."""
+    if session.get_bind().dialect.name == "postgresql":
+        options = func.json_array_elements_text(ranked.c.choices).table_valued("value").lateral()
+    else:
+        options = func.json_each(ranked.c.choices).table_valued("value")
+    _k, upper, lower = _groups(ranked)
+    statement = (
+        select(
+            ranked.c.version_id,
+            options.c.value.label("option"),
+            func.count().label("all"),
+            func.sum(case((upper, 1), else_=0)).label("upper"),
+            func.sum(case((lower, 1), else_=0)).label("lower"),
+        )
+        .select_from(ranked)
+        .join(options, true())
+        .group_by(ranked.c.version_id, options.c.value)
+    )
+    return list(session.execute(statement))
+
+
+def analyse(session: Session, round_id: int) -> RoundAnalysis:
+    """The round's item analysis, its questions most likely wrong first."""
+    levels = session.execute(
+        select(Attempt.score_units, Attempt.max_score, func.count())
+        .where(_finalized(round_id))
+        .group_by(Attempt.score_units, Attempt.max_score)
+    ).all()
+    attempts = sum(count for _units, _max, count in levels)
+    ranked = _ranked(round_id)
+    sums = _sums(session, ranked)
+    chosen: dict[int, dict[str, tuple[int, int, int]]] = {}
+    for row in _chosen(session, ranked):
+        chosen.setdefault(row.version_id, {})[str(row.option)] = (row.all, row.upper, row.lower)
+    views = cache.versions(session, [row.version_id for row in sums])
+    numbers = dict(
+        session.execute(
+            select(QuestionVersion.id, QuestionVersion.number).where(
+                QuestionVersion.id.in_([row.version_id for row in sums])
+            )
+        ).all()
+    )
+    questions = [
+        _question(row, views[row.version_id], numbers[row.version_id], chosen) for row in sums
+    ]
+    questions.sort(key=_worst_first)
+    return _round(levels, attempts, questions)
+
+
+def _question(row: Any, view: Any, number: int, chosen: dict) -> QuestionRow:
+    n, k = int(row.n), int(row.k)
+    full = view.points * SCORE_UNIT or 1
+    facility = int(row.sx) / (n * full)
+    discrimination = None
+    if n >= MIN_FOR_DISCRIMINATION:
+        discrimination = (int(row.upper_x) - int(row.lower_x)) / (k * full)
+    counts = chosen.get(row.version_id, {})
+    key = set(view.correct_ids())
+    options = []
+    for option_id in view.option_ids():
+        every, upper, lower = counts.get(option_id, (0, 0, 0))
+        options.append(
+            OptionRow(
+                option_id,
+                option_id in key,
+                every / n,
+                upper / k if n >= MIN_FOR_DISCRIMINATION else None,
+                lower / k if n >= MIN_FOR_DISCRIMINATION else None,
+            )
+        )
+    return QuestionRow(
+        question_id=view.key,
+        version=number,
+        version_id=row.version_id,
+        points=view.points,
+        n=n,
+        facility=facility,
+        discrimination=discrimination,
+        point_biserial=_correlation(n, row),
+        blank=int(row.blank) / n,
+        options=options,
+        flags=_flags(facility, discrimination, options),
+    )
+
+
+def _correlation(n: int, row: Any) -> float | None:
+    """Pearson's r of the item score with the rest of the attempt's score (from sums)."""
+    sx, sy = int(row.sx), int(row.sy)
+    cov = n * int(row.sxy) - sx * sy
+    var_x = n * int(row.sxx) - sx * sx
+    var_y = n * int(row.syy) - sy * sy
+    if var_x <= 0 or var_y <= 0:
+        return None
+    return cov / math.sqrt(var_x * var_y)
+
+
+def _flags(facility: float, discrimination: float | None, options: list[OptionRow]) -> list[str]:
+    flags = []
+    upper_key = [o.upper for o in options if o.correct and o.upper is not None]
+    if upper_key and any(
+        not o.correct and o.upper is not None and o.upper > min(upper_key) for o in options
+    ):
+        flags.append("likely_wrong_key")
+    if discrimination is not None and discrimination < 0:
+        flags.append("check_key")
+    if discrimination is not None and discrimination < 0.1:
+        flags.append("weak")
+    if facility > 0.9:
+        flags.append("too_easy")
+    if facility < 0.2:
+        flags.append("too_hard")
+    if any(not o.correct and o.share < 0.02 for o in options):
+        flags.append("dead_distractor")
+    return flags
+
+
+def _worst_first(question: QuestionRow) -> tuple:
+    """Questions most likely wrong first: by their worst flag, then low discrimination."""
+    worst = min((FLAGS.index(flag) for flag in question.flags), default=len(FLAGS))
+    d = question.discrimination if question.discrimination is not None else 1.0
+    return (worst, d, question.question_id)
+
+
+def _round(levels: list[Any], attempts: int, questions: list[QuestionRow]) -> RoundAnalysis:
+    max_score = max((int(m) for _u, m, _c in levels), default=0)
+    distribution: dict[float, int] = {}
+    for units, _max, count in levels:
+        points = (units or 0) / SCORE_UNIT
+        distribution[points] = distribution.get(points, 0) + count
+    mean = median = sd = kr20 = None
+    if attempts:
+        mean = sum(p * c for p, c in distribution.items()) / attempts
+        sd = math.sqrt(sum(c * (p - mean) ** 2 for p, c in distribution.items()) / attempts)
+        median = _median(sorted(distribution.items()), attempts)
+    same = bool(questions) and all(q.n == attempts for q in questions)
+    if same and sd and len(questions) > 1:
+        items = len(questions)
+        # Each item's variance in points (p q for a 1-point item), against the total's.
+        spread = sum(q.points**2 * q.facility * (1 - q.facility) for q in questions)
+        kr20 = items / (items - 1) * (1 - spread / sd**2)
+    return RoundAnalysis(
+        attempts=attempts,
+        mean=mean,
+        median=median,
+        sd=sd,
+        kr20=kr20,
+        same_questions=same,
+        distribution=sorted(distribution.items()),
+        max_score=max_score,
+        questions=questions,
+    )
+
+
+def _median(levels: list[tuple[float, int]], total: int) -> float:
+    middle = [(total - 1) // 2, total // 2]
+    values, seen = [], 0
+    for points, count in levels:
+        for wanted in middle:
+            if seen <= wanted < seen + count:
+                values.append(points)
+        seen += count
+    return sum(values) / len(values)
+
+
+def csv_text(result: RoundAnalysis) -> str:
+    """One line per question version and option (the distractor table), with the
+    version's statistics repeated on each of its lines."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "question_id",
+            "version",
+            "n",
+            "facility",
+            "discrimination",
+            "point_biserial",
+            "blank",
+            "flags",
+            "option",
+            "correct",
+            "share",
+            "upper",
+            "lower",
+        ]
+    )
+    for q in result.questions:
+        for o in q.options:
+            writer.writerow(
+                [
+                    q.question_id,
+                    q.version,
+                    q.n,
+                    _fixed(q.facility),
+                    _fixed(q.discrimination),
+                    _fixed(q.point_biserial),
+                    _fixed(q.blank),
+                    " ".join(q.flags),
+                    o.id,
+                    int(o.correct),
+                    _fixed(o.share),
+                    _fixed(o.upper),
+                    _fixed(o.lower),
+                ]
+            )
+    return out.getvalue()
+
+
+def _fixed(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def score_bars(result: RoundAnalysis, most: int = 11) -> list[tuple[str, int]]:
+    """The distribution as at most ``most`` bars from 0 to the round's maximum (never
+    to the best score reached)."""
+    top = max(result.max_score, 1)
+    bins = min(most, top + 1)
+    width = (top + 1) / bins
+    counts = [0] * bins
+    for points, attempts in result.distribution:
+        counts[min(int(points / width), bins - 1)] += attempts
+    labels = []
+    for index in range(bins):
+        low, high = math.ceil(index * width), math.ceil((index + 1) * width) - 1
+        labels.append(f"{low}" if low >= high else f"{low}–{high}")
+    return list(zip(labels, counts, strict=True))
