@@ -17,7 +17,7 @@ from quiz.accounts.auth import current_user_id
 from quiz.accounts.models import Role
 from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
-from quiz.attempts import notes, services
+from quiz.attempts import adjustments, notes, services
 from quiz.attempts.models import Attempt
 from quiz.attempts.scoring import SCORE_UNIT
 from quiz.attempts.services import Sheet
@@ -104,6 +104,7 @@ def attempt_body(attempt: Sheet, *, new: bool = False) -> dict[str, Any]:
     locale = str(get_locale() or "vi")
     round_ = round_view(get_session(), attempt.round_id)
     reveal = services.review_allowed(attempt, round_)
+    regrades = adjustments.regrades_of(get_session(), attempt.round_id) if reveal else {}
     items = []
     for item in attempt.items:
         version = item.version
@@ -120,8 +121,10 @@ def attempt_body(attempt: Sheet, *, new: bool = False) -> dict[str, Any]:
             "choices": list(item.choices),
         }
         if reveal:
-            out["correct"] = version.correct_ids()
-            out["explanation"] = localized(version.explanation, locale)
+            action, rekeyed = regrades.get(version.key, ("", None))
+            scored = rekeyed if action == "rekey" and rekeyed else version
+            out["correct"] = scored.correct_ids()
+            out["explanation"] = localized(scored.explanation, locale)
         items.append(out)
     return {
         "id": attempt.id,

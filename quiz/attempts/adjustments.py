@@ -23,7 +23,10 @@ from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import User
-from quiz.attempts.models import Attempt, AttemptNote, AttemptStatus
+from quiz.attempts.models import Attempt, AttemptNote, AttemptStatus, Regrade
+from quiz.bank import cache
+from quiz.bank.cache import VersionView
+from quiz.bank.models import Question
 from quiz.clock import now
 from quiz.db import UTCDateTime
 from quiz.errors import Conflict
@@ -219,3 +222,17 @@ def running_count(session: Session, round_id: int) -> int:
         )
         or 0
     )
+
+
+def regrades_of(session: Session, round_id: int) -> dict[str, tuple[str, VersionView | None]]:
+    """The regrades in force on a round, by question id: the action and, for a rekey,
+    the version the answers are scored against (a review shows its key)."""
+    rows = session.execute(
+        select(Question.key, Regrade.action, Regrade.version_id)
+        .join(Question, Question.id == Regrade.question_id)
+        .where(Regrade.round_id == round_id)
+    ).all()
+    views = cache.versions(session, [row.version_id for row in rows if row.version_id])
+    return {
+        row.key: (row.action, views.get(row.version_id) if row.version_id else None) for row in rows
+    }

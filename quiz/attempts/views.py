@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
-from quiz.attempts import notes, papers, sealing, services
+from quiz.attempts import adjustments, notes, papers, sealing, services
 from quiz.attempts.models import Attempt
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.scoring import display
@@ -250,4 +250,10 @@ def review(attempt_id: int) -> Any:
     round_ = get_round(get_session(), attempt.round_id)
     if not services.review_allowed(attempt, round_):
         abort(403)
-    return render_template("attempts/review.html", attempt=attempt, round=round_)
+    return render_template(
+        "attempts/review.html",
+        attempt=attempt,
+        round=round_,
+        regrades=adjustments.regrades_of(get_session(), round_.id),
+        ACTION_LABELS=notes.ACTION_LABELS,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -380,3 +381,30 @@ def test_two_organisers_regrading_one_question_at_once_give_one_result(app, comm
         rebuild(session)
         assert standing_rows(session) == kept
         session.rollback()
+
+
+def test_after_a_rekey_the_review_shows_the_corrected_key(app, db_session, make_user):
+    student = make_user()
+    moment = now()
+    round_ = closed_round(db_session, [student], [{KEYS[0]: "b"}], moment)
+    bank(db_session, {KEYS[0]: ("b",)})
+    client = log_in(app, student)
+    attempt = db_session.scalar(select(Attempt.id).where(Attempt.student_id == student.id))
+    with after_close(round_):
+        regrade(
+            db_session,
+            round_.id,
+            RegradeData(KEYS[0], "rekey", "Sai đáp án."),
+            dry_run=False,
+            actor_id=None,
+        )
+        body = client.get(f"/api/v1/attempts/{attempt}").json
+        item = next(i for i in body["items"] if i["question_id"] == KEYS[0])
+        assert item["correct"] == ["b"]
+        page = client.get(
+            f"/attempts/{attempt}/review", headers={"Accept-Language": "en"}
+        ).get_data(as_text=True)
+    assert "Regraded: scored against a corrected version." in page
+    section = page.split('data-regrade="rekey"')[1].split("</section>")[0]
+    right = re.findall(r'<li class="right[^"]*">\s*([^<]+?)\s*<strong>', section)
+    assert right == ["Option b"]
