@@ -3,12 +3,14 @@
 An organiser picks a question of a closed round and one action: ``rekey`` (score
 every attempt against another version of it: a corrected key or points),
 ``neutralise`` (everyone who had it gets its full points) or ``drop`` (it counts
-for nobody: out of the score and of the maximum). A dry run comes first: it is
-the same work done inside a savepoint that is then rolled back, so what it shows
-is exactly what applying would do. Applying is one transaction: item scores,
-attempt scores and maxima, the regrade in force (one per question and round; a
-second replaces the first, computed from the answers, so applying twice gives one
-result), every standing through the standings' own path (so the kept standings
+for nobody: out of the score and of the maximum). A dry run comes first and writes
+nothing: when every student has one attempt at the round it scores the attempts
+and ranks the board with the new scores in memory (the board's own ordering);
+otherwise (a best-of or last-of round, where the attempt that counts may change)
+it does the whole work inside a savepoint that is then rolled back. Applying is
+one transaction: item scores, attempt scores and maxima, the regrade in force (one
+per question and round; a second replaces the first, computed from the answers, so
+applying twice gives one result), every standing through the standings' own path (so the kept standings
 equal ``quiz leaderboard rebuild``), a note per attempt and the audit entry.
 
 Regrading waits for the round's last save instant: every attempt is final then,
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,7 @@ from quiz.rounds.services import get_round, last_save_instant
 from quiz.standings import boards
 from quiz.standings import services as standings
 from quiz.standings.boards import StudentEntry
+from quiz.standings.models import LIVE, RoundStanding
 
 ACTIONS = ("rekey", "neutralise", "drop")
 #: How many of the board's first entries the dry run shows before and after.
@@ -101,19 +104,12 @@ def regrade(
         )
     _finalize_expired(session, round_)
     before = _board(session, round_)
-    savepoint = session.begin_nested() if dry_run else None
-    try:
-        changed = _apply(session, round_, question, version, data, actor_id)
-        after = _board(session, round_)
-    except IntegrityError:
-        raise Conflict(
-            _l("Another regrade of this question was applied at the same moment: look again."),
-            code="regrade_raced",
-        ) from None
-    finally:
-        if savepoint is not None:
-            savepoint.rollback()
-            standings.discard_pending(session)
+    if dry_run and _one_attempt_each(session, round_):
+        # Each student's entry is their one attempt: its new score is all that moves.
+        changed = _apply(session, round_, question, version, data, actor_id, write=False)
+        after = _ranked_in_memory(session, round_, before, changed)
+    else:
+        changed, after = _applied(session, round_, question, version, data, actor_id, dry_run)
     if not dry_run:
         adjustments.add_notes_each(
             session,
@@ -209,6 +205,91 @@ def _pinned_versions(session: Session, round_: Round, question: Question) -> lis
     )
 
 
+def _applied(
+    session: Session,
+    round_: Round,
+    question: Question,
+    version: QuestionVersion | None,
+    data: RegradeData,
+    actor_id: int | None,
+    dry_run: bool,
+) -> tuple[dict[int, tuple[int, int]], list[StudentEntry]]:
+    """Apply the regrade (inside a savepoint rolled back afterwards, for a dry run);
+    the attempts' (old, new) scores and the board after it."""
+    savepoint = session.begin_nested() if dry_run else None
+    try:
+        changed = _apply(session, round_, question, version, data, actor_id)
+        return changed, _board(session, round_)
+    except IntegrityError:
+        raise Conflict(
+            _l("Another regrade of this question was applied at the same moment: look again."),
+            code="regrade_raced",
+        ) from None
+    finally:
+        if savepoint is not None:
+            savepoint.rollback()
+            standings.discard_pending(session)
+
+
+def _one_attempt_each(session: Session, round_: Round) -> bool:
+    """Whether no student has more than one finalized attempt at the round."""
+    several = (
+        select(Attempt.student_id)
+        .where(Attempt.round_id == round_.id, Attempt.status != AttemptStatus.IN_PROGRESS.value)
+        .group_by(Attempt.student_id)
+        .having(func.count() > 1)
+        .limit(1)
+    )
+    return session.scalar(several) is None
+
+
+def _ranked_in_memory(
+    session: Session, round_: Round, before: list[StudentEntry], changed: dict[int, tuple[int, int]]
+) -> list[StudentEntry]:
+    """The round's board with the new scores, ranked as the board ranks (score, then the
+    prediction's error, the duration and the end; ties share a rank), without writing."""
+    if not round_.ranked:
+        return []
+    names = {entry.student_id: entry for entry in before}
+    rows = session.execute(
+        select(
+            RoundStanding.student_id,
+            RoundStanding.attempt_id,
+            RoundStanding.score_units,
+            RoundStanding.prediction_error,
+            RoundStanding.duration_ms,
+            RoundStanding.ended_at,
+        ).where(RoundStanding.view == LIVE, RoundStanding.round_id == round_.id)
+    ).all()
+    scored = [(changed.get(r.attempt_id, (0, r.score_units))[1], r) for r in rows]
+    scored.sort(
+        key=lambda s: (
+            -s[0],
+            s[1].prediction_error,
+            s[1].duration_ms,
+            s[1].ended_at,
+            s[1].student_id,
+        )
+    )
+    entries, rank, last = [], 0, None
+    for position, (score, row) in enumerate(scored, start=1):
+        tie = (score, row.prediction_error, row.duration_ms, row.ended_at)
+        if tie != last:
+            rank, last = position, tie
+        shown = names[row.student_id]
+        entries.append(
+            StudentEntry(
+                rank,
+                row.student_id,
+                shown.display_name,
+                shown.university_code,
+                score,
+                row.duration_ms,
+            )
+        )
+    return entries
+
+
 def _finalize_expired(session: Session, round_: Round) -> None:
     """Attempts past their last save instant are scored before anything is regraded."""
     for attempt_id in session.scalars(
@@ -245,17 +326,19 @@ def _apply(
     version: QuestionVersion | None,
     data: RegradeData,
     actor_id: int | None,
+    *,
+    write: bool = True,
 ) -> dict[int, tuple[int, int]]:
-    """Score every attempt that had the question by the new regrade; each attempt's
-    (old, new) score in units."""
-    # One regrade of a round at a time: a second organiser's waits here, then reads
-    # what the first one left (PostgreSQL; SQLite takes one writer anyway).
-    session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
-    previous = session.scalar(
-        select(Regrade)
-        .where(Regrade.round_id == round_.id, Regrade.question_id == question.id)
-        .with_for_update()
+    """Score every attempt that had the question by the new regrade (only compute it,
+    unless ``write``); each attempt's (old, new) score in units."""
+    if write:
+        # One regrade of a round at a time: a second organiser's waits here, then reads
+        # what the first one left (PostgreSQL; SQLite takes one writer anyway).
+        session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    in_force = select(Regrade).where(
+        Regrade.round_id == round_.id, Regrade.question_id == question.id
     )
+    previous = session.scalar(in_force.with_for_update() if write else in_force)
     items = _items(session, round_, question)
     wanted = {item.version_id for item in items}
     if previous is not None and previous.version_id is not None:
@@ -281,6 +364,8 @@ def _apply(
             }
         )
         changed[item.attempt_id] = (item.attempt_units, new_score)
+    if not write:
+        return changed
     connection = session.connection()
     if item_rows:
         connection.execute(_ITEM_SCORE, item_rows)

@@ -54,8 +54,9 @@ def bank(session, corrections=None):
     )
 
 
-def closed_round(session, users, answers, moment):
-    """A round of the 4 questions, closed; ``answers[i][key]`` is what user i chose."""
+def closed_round(session, users, answers, moment, max_attempts=1):
+    """A round of the 4 questions, closed; ``answers[i][key]`` is what user i chose (a
+    user listed twice takes a second attempt)."""
     bank(session)
     round_ = create_round(
         session,
@@ -65,6 +66,7 @@ def closed_round(session, users, answers, moment):
             closes_at=moment + timedelta(hours=1),
             time_limit_seconds=600,
             blueprint=[BlueprintLine(4, "rg", "easy")],
+            max_attempts=max_attempts,
         ),
         actor_id=None,
     )
@@ -297,12 +299,15 @@ def test_any_sequence_of_regrades_keeps_standings_equal_to_a_rebuild(
         with after_close(round_):
             for index, action, version in steps:
                 key = KEYS[index]
-                regrade(
-                    db_session,
-                    round_.id,
-                    RegradeData(key, action, "step", version if action == "rekey" else None),
-                    dry_run=False,
-                    actor_id=None,
+                data = RegradeData(key, action, "step", version if action == "rekey" else None)
+                # The dry run (ranked in memory: one attempt each) foretells the applied one.
+                dry = regrade(db_session, round_.id, data, dry_run=True, actor_id=None)
+                done = regrade(db_session, round_.id, data, dry_run=False, actor_id=None)
+                assert dry.top_after == done.top_after
+                assert (dry.rank_changes, dry.scores_up, dry.scores_down) == (
+                    done.rank_changes,
+                    done.scores_up,
+                    done.scores_down,
                 )
                 in_force[key] = (action, version)
         for user, chosen in zip(users, answers, strict=True):
@@ -408,3 +413,23 @@ def test_after_a_rekey_the_review_shows_the_corrected_key(app, db_session, make_
     section = page.split('data-regrade="rekey"')[1].split("</section>")[0]
     right = re.findall(r'<li class="right[^"]*">\s*([^<]+?)\s*<strong>', section)
     assert right == ["Option b"]
+
+
+def test_with_several_attempts_each_the_dry_run_foretells_what_applying_does(db_session, make_user):
+    first, second = make_user(), make_user()
+    moment = now()
+    right = {k: "a" for k in KEYS}
+    # The first student's best attempt misses KEYS[0]; their other attempt misses two others.
+    answers = [{**right, KEYS[0]: "b"}, {**right, KEYS[1]: "b", KEYS[2]: "b"}, right]
+    round_ = closed_round(db_session, [first, first, second], answers, moment, max_attempts=2)
+    bank(db_session, {KEYS[0]: ("b",)})
+    data = RegradeData(KEYS[0], "rekey", "Sai đáp án.", 2)
+    with after_close(round_):
+        dry = regrade(db_session, round_.id, data, dry_run=True, actor_id=None)
+        assert db_session.scalar(select(func.count()).select_from(Regrade)) == 0
+        done = regrade(db_session, round_.id, data, dry_run=False, actor_id=None)
+    assert dry.top_after == done.top_after and dry.rank_changes == done.rank_changes
+    assert [e.student_id for e in done.top_after] == [first.id, second.id]
+    kept = standing_rows(db_session)
+    rebuild(db_session)
+    assert standing_rows(db_session) == kept
