@@ -32,8 +32,8 @@ class Note:
     text: str
 
 
-def describe(values: dict[str, Any]) -> str:
-    """An override's changes in words (``values`` as ``OverrideData.as_dict``)."""
+def changes(values: dict[str, Any]) -> list[str]:
+    """An override's changes, one phrase each (``values`` as ``overrides.values_of``)."""
     parts = []
     if values.get("extra_seconds"):
         parts.append(_("%(n)s extra minutes", n="%g" % (values["extra_seconds"] / 60)))
@@ -53,7 +53,12 @@ def describe(values: dict[str, Any]) -> str:
                 "%(num)d extra attempt", "%(num)d extra attempts", int(values["extra_attempts"])
             )
         )
-    return "; ".join(parts)
+    return parts
+
+
+def describe(values: dict[str, Any]) -> str:
+    """An override's changes in one line."""
+    return "; ".join(changes(values))
 
 
 def override_text(values: dict[str, Any], reason: str) -> str:

@@ -75,6 +75,7 @@ def round_page(round_id: int) -> Any:
         "attempts/start.html",
         round=round_,
         terms=terms,
+        changes=notes.changes(overrides.values_of(terms.override)) if terms.override else [],
         attempts=attempts,
         status=terms.status_at(now()).value,
         opens_in=services.remaining_seconds(terms.opens_at),

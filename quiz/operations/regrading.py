@@ -10,8 +10,9 @@ otherwise (a best-of or last-of round, where the attempt that counts may change)
 it does the whole work inside a savepoint that is then rolled back. Applying is
 one transaction: item scores, attempt scores and maxima, the regrade in force (one
 per question and round; a second replaces the first, computed from the answers, so
-applying twice gives one result), every standing through the standings' own path (so the kept standings
-equal ``quiz leaderboard rebuild``), a note per attempt and the audit entry.
+applying twice gives one result), every standing through the standings' own path
+(so the kept standings equal ``quiz leaderboard rebuild``), a note per attempt and
+the audit entry.
 
 Regrading waits for the round's last save instant: every attempt is final then,
 and no attempt can still be scored by the old key afterwards.
@@ -44,7 +45,6 @@ from quiz.rounds.services import get_round, last_save_instant
 from quiz.standings import boards
 from quiz.standings import services as standings
 from quiz.standings.boards import StudentEntry
-from quiz.standings.models import LIVE, RoundStanding
 
 ACTIONS = ("rekey", "neutralise", "drop")
 #: How many of the board's first entries the dry run shows before and after.
@@ -107,7 +107,8 @@ def regrade(
     if dry_run and _one_attempt_each(session, round_):
         # Each student's entry is their one attempt: its new score is all that moves.
         changed = _apply(session, round_, question, version, data, actor_id, write=False)
-        after = _ranked_in_memory(session, round_, before, changed)
+        new_scores = {attempt_id: new for attempt_id, (_old, new) in changed.items()}
+        after = boards.round_board_rescored(session, round_.id, new_scores) if round_.ranked else []
     else:
         changed, after = _applied(session, round_, question, version, data, actor_id, dry_run)
     if not dry_run:
@@ -241,53 +242,6 @@ def _one_attempt_each(session: Session, round_: Round) -> bool:
         .limit(1)
     )
     return session.scalar(several) is None
-
-
-def _ranked_in_memory(
-    session: Session, round_: Round, before: list[StudentEntry], changed: dict[int, tuple[int, int]]
-) -> list[StudentEntry]:
-    """The round's board with the new scores, ranked as the board ranks (score, then the
-    prediction's error, the duration and the end; ties share a rank), without writing."""
-    if not round_.ranked:
-        return []
-    names = {entry.student_id: entry for entry in before}
-    rows = session.execute(
-        select(
-            RoundStanding.student_id,
-            RoundStanding.attempt_id,
-            RoundStanding.score_units,
-            RoundStanding.prediction_error,
-            RoundStanding.duration_ms,
-            RoundStanding.ended_at,
-        ).where(RoundStanding.view == LIVE, RoundStanding.round_id == round_.id)
-    ).all()
-    scored = [(changed.get(r.attempt_id, (0, r.score_units))[1], r) for r in rows]
-    scored.sort(
-        key=lambda s: (
-            -s[0],
-            s[1].prediction_error,
-            s[1].duration_ms,
-            s[1].ended_at,
-            s[1].student_id,
-        )
-    )
-    entries, rank, last = [], 0, None
-    for position, (score, row) in enumerate(scored, start=1):
-        tie = (score, row.prediction_error, row.duration_ms, row.ended_at)
-        if tie != last:
-            rank, last = position, tie
-        shown = names[row.student_id]
-        entries.append(
-            StudentEntry(
-                rank,
-                row.student_id,
-                shown.display_name,
-                shown.university_code,
-                score,
-                row.duration_ms,
-            )
-        )
-    return entries
 
 
 def _finalize_expired(session: Session, round_: Round) -> None:

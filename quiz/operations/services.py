@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
 from quiz.accounts.services import normalize_email
-from quiz.attempts import adjustments
+from quiz.attempts import adjustments, notes
 from quiz.audit.services import record
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput, NotFound
@@ -211,6 +211,8 @@ class Listed:
     override: RoundOverride
     #: The student's name and address, or the university's code and name.
     who: str
+    #: What it changes, one phrase each.
+    changes: list[str]
 
 
 def overrides_listed(session: Session, round_id: int) -> list[Listed]:
@@ -238,7 +240,7 @@ def overrides_listed(session: Session, round_id: int) -> list[Listed]:
         else:
             university = universities[override.university_id or 0]
             who = f"{university.code} — {university.name_vi}"
-        listed.append(Listed(override, who))
+        listed.append(Listed(override, who, notes.changes(overrides.values_of(override))))
     return listed
 
 

@@ -167,9 +167,9 @@ def put(
     university_id: int | None = None,
     actor_id: int | None,
 ) -> RoundOverride:
-    """Set (or replace) the override of one student or one university; a personal
-    window closing after the round moves the round's last save instant with it."""
-    check(data)
+    """Set (or replace) the override of one student or one university (``data`` checked
+    by :func:`check`); a personal window closing after the round moves the round's last
+    save instant with it."""
     override = find(session, round_.id, student_id=student_id, university_id=university_id)
     if override is None:
         override = RoundOverride(

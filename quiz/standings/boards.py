@@ -189,6 +189,34 @@ def round_board(
     return entries, total
 
 
+def round_board_rescored(
+    session: Session, round_id: int, scores: dict[int, int], *, view: str = LIVE
+) -> list[StudentEntry]:
+    """The whole board of a round as it would be if the counted attempts in ``scores``
+    (by attempt id) had those scores: the board's order and competition ranks, read in
+    one query, nothing written (a regrade's dry run)."""
+    rows = session.execute(
+        select(RoundStanding, User.display_name, University.code)
+        .join(User, User.id == RoundStanding.student_id)
+        .join(University, University.id == RoundStanding.university_id)
+        .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
+    ).all()
+
+    def tied(entry: RoundStanding) -> tuple:
+        return (scores.get(entry.attempt_id, entry.score_units), *_round_tuple(entry)[1:])
+
+    # _round_keys(), in Python: score high first, then the tie-breaks, then the student.
+    rows.sort(key=lambda row: (-tied(row[0])[0], *tied(row[0])[1:], row[0].student_id))
+    entries: list[StudentEntry] = []
+    previous: tuple | None = None
+    for index, (entry, name, code) in enumerate(rows):
+        key = tied(entry)
+        rank = entries[-1].rank if key == previous else index + 1
+        previous = key
+        entries.append(StudentEntry(rank, entry.student_id, name, code, key[0], entry.duration_ms))
+    return entries
+
+
 def round_position(
     session: Session, round_id: int, student_id: int, *, view: str = LIVE
 ) -> int | None:

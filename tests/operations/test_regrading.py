@@ -54,9 +54,9 @@ def bank(session, corrections=None):
     )
 
 
-def closed_round(session, users, answers, moment, max_attempts=1):
+def closed_round(session, users, answers, moment, max_attempts=1, durations=None):
     """A round of the 4 questions, closed; ``answers[i][key]`` is what user i chose (a
-    user listed twice takes a second attempt)."""
+    user listed twice takes a second attempt), in ``durations[i]`` seconds (7 s each)."""
     bank(session)
     round_ = create_round(
         session,
@@ -71,14 +71,14 @@ def closed_round(session, users, answers, moment, max_attempts=1):
         actor_id=None,
     )
     with time_machine.travel(moment, tick=False) as clock:
-        for user, chosen in zip(users, answers, strict=True):
+        for index, (user, chosen) in enumerate(zip(users, answers, strict=True)):
             started = attempts.start(session, round_, user)
             sheet = attempts.sheet(session, started.attempt_id, user)
             for item in sheet.items:
                 choice = chosen.get(item.version.key)
                 if choice:
                     attempts.save_answer(session, started.attempt_id, user, item.position, [choice])
-            clock.shift(timedelta(seconds=7))
+            clock.shift(timedelta(seconds=durations[index] if durations else 7))
             attempts.submit(session, started.attempt_id, user, None)
     return round_
 
@@ -293,7 +293,9 @@ def test_any_sequence_of_regrades_keeps_standings_equal_to_a_rebuild(
     try:
         users = [make_user() for _ in answers]
         moment = now()
-        round_ = closed_round(db_session, users, answers, moment)
+        # Later students are faster: ties on score are not settled in account order.
+        durations = [60 - 7 * n for n in range(len(users))]
+        round_ = closed_round(db_session, users, answers, moment, durations=durations)
         bank(db_session, {k: ("b", 2) for k in KEYS})  # version 2 of each: key b, 2 points
         in_force = {}
         with after_close(round_):
