@@ -31,6 +31,8 @@
 #   SPAWN_RATE=1000  RUN_TIME_SECONDS (Locust --run-time; default LOGIN_WINDOW + 1800)
 #   REQUEST_TIMEOUT=120  LOCUST_PROCESSES=1  HEALTHZ_USERS=64 HEALTHZ_SECONDS=30
 #   PROFILE=1 PROFILE_DELAY=0 (contest) / 60 (stress) PROFILE_SECONDS=20
+#   MONITOR=1: an organiser keeps the round's live monitor open during the run (its
+#     figures fetched every 5 s through the front, timed: monitor.json)
 #   PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/quiz_bench  PORT=8765
 #   VENV=.venv (or the active one)  OUT=benchmarks/out/run-<UTC>-<MODEL>-n<STUDENTS>
 set -euo pipefail
@@ -63,6 +65,7 @@ PROFILE=${PROFILE:-1}
 SEALED=${SEALED:-1}
 PROFILE_SECONDS=${PROFILE_SECONDS:-20}
 KILL_AT=${KILL_AT:-}
+MONITOR=${MONITOR:-1}
 PG_URL=${PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/quiz_bench}
 PORT=${PORT:-8765}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
@@ -100,6 +103,13 @@ else
   unset QUIZ_REDIS_URL || true
 fi
 if [ "$MODE" = nginx ]; then export QUIZ_PROXY_HOPS=1; else export QUIZ_PROXY_HOPS=0; fi
+# The live monitor reads every server directly; they let loopback read /metrics.
+export QUIZ_METRICS_ALLOW=127.0.0.1
+if [ "$MODE" = nginx ]; then
+  export QUIZ_MONITOR_TARGETS="http://127.0.0.1:$((PORT + 1)),http://127.0.0.1:$((PORT + 2))"
+else
+  unset QUIZ_MONITOR_TARGETS || true
+fi
 
 LOCUST_DIST=()
 if [ "$LOCUST_PROCESSES" -gt 1 ]; then LOCUST_DIST=(--processes "$LOCUST_PROCESSES"); fi
@@ -306,6 +316,13 @@ for DB in $DATABASES; do
       date +%s > "$DIR/killed_at"; echo "SIGKILL sent to server 1 (process group $victim)" ) &
     KILLER_PID=$!
   fi
+  MONITOR_PID=""
+  if [ "$MONITOR" = 1 ]; then
+    timeout $((RUN_TIME_SECONDS + 120)) "$PY" "$HERE/monitor_poll.py" "http://127.0.0.1:$PORT" \
+      "$ROUND_ID" "$DIR/monitor_token.txt" --seconds "$RUN_TIME_SECONDS" --out "$DIR/monitor.json" \
+      > "$DIR/monitor.log" 2>&1 &
+    MONITOR_PID=$!
+  fi
   env "${CREDENTIALS[@]}" BENCH_ROUND_ID="$ROUND_ID" BENCH_OUT="$DIR" BENCH_PASSWORD="$BENCH_PASSWORD" \
     BENCH_START_AT="$START_AT" BENCH_LOGIN_WINDOW="$LOGIN_WINDOW" BENCH_THINK_MIN="$THINK_MIN" \
     BENCH_THINK_MAX="$THINK_MAX" BENCH_TIMEOUT="$REQUEST_TIMEOUT" BENCH_PROCESSES="$LOCUST_PROCESSES" \
@@ -316,6 +333,9 @@ for DB in $DATABASES; do
     --only-summary --logfile "$DIR/locust.log" "${LOCUST_DIST[@]}" || true
   date +%s > "$DIR/locust.end"
   if [ -n "$KILLER_PID" ]; then kill "$KILLER_PID" 2>/dev/null || true; fi
+  if [ -n "$MONITOR_PID" ]; then
+    kill -INT "$MONITOR_PID" 2>/dev/null || true; wait "$MONITOR_PID" 2>/dev/null || true
+  fi
   if [ -n "$PROFILER_PGID" ]; then
     if [ "$(date +%s)" -lt $((START_AT + PROFILE_DELAY)) ]; then
       kill -TERM -- "-$PROFILER_PGID" 2>/dev/null || true  # not started: the run was shorter

@@ -183,11 +183,33 @@ def main() -> None:
             )
             round_id = round_.id
             university_count = len(unis)
+            # The organiser watching the live monitor (monitor_poll.py), by API token.
+            organiser = User(
+                email="monitor@bench.example.org",
+                password_hash=password_hash,
+                full_name="Ban tổ chức",
+                display_name="BTC",
+                role=Role.ORGANISER.value,
+                accepted_rules_at=moment,
+            )
+            session.add(organiser)
+            session.flush()
+            monitor_token = secrets.token_urlsafe(32)
+            session.add(
+                ApiToken(
+                    user_id=organiser.id,
+                    digest=hashlib.sha256(monitor_token.encode("utf-8")).hexdigest(),
+                    created_at=moment,
+                    expires_at=moment + timedelta(days=7),
+                )
+            )
 
     if contest_day:
         (out / "students.txt").write_text("\n".join(emails) + "\n")
     else:
         (out / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    (out / "monitor_token.txt").write_text(monitor_token + "\n")
+    os.chmod(out / "monitor_token.txt", 0o600)
     info = {
         "database_url": args.database_url,
         "students": args.students,

@@ -15,7 +15,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from quiz import assets, db, guards, i18n, security
+from quiz import assets, db, guards, i18n, monitor, security
 from quiz import config as settings
 from quiz.accounts import auth
 from quiz.accounts.views import bp as accounts_bp
@@ -26,6 +26,7 @@ from quiz.coordinator.views import bp as coordinator_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
 from quiz.main.views import bp as main_bp
+from quiz.monitor.views import bp as monitor_bp
 from quiz.operations.views import bp as operations_bp
 from quiz.organiser.rounds import bp as rounds_admin_bp
 from quiz.organiser.views import bp as organiser_bp
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     bank_bp,
     rounds_admin_bp,
     operations_bp,
+    monitor_bp,
     api_bp,
 )
 
@@ -66,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    monitor.init_app(app)  # first: its clock starts before the other hooks run
     db.init_app(app)
     assets.init_app(app)
     guards.init_app(app)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -307,6 +310,7 @@ def serve(
     """Serve the site with gunicorn on the configured database (production)."""
     os.environ["QUIZ_ENV"] = "production"
     os.environ["QUIZ_SERVE_HOST"] = host
+    metrics_directory()
     try:
         app = create_app()  # fail here, once, with the reason, rather than in every worker
     except Exception as error:  # noqa: BLE001 - any start-up failure is reported in one line
@@ -320,6 +324,21 @@ def serve(
             "(Redis), or serve with --workers 1"
         )
     run_server(create_app, host, port, workers, threads, worker_connections, backlog)
+
+
+def metrics_directory() -> str:
+    """Where this server's workers write their metrics (before any app is made):
+    ``QUIZ_METRICS_DIR`` emptied (the minute sweeper may share it), or a new
+    temporary directory removed when the server stops."""
+    directory = os.environ.get("QUIZ_METRICS_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+    else:
+        directory = tempfile.mkdtemp(prefix="quiz-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["QUIZ_METRICS_DIR"] = directory
+    return directory
 
 
 @main.command()

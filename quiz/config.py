@@ -69,6 +69,16 @@ def load(instance_path: Path) -> dict[str, Any]:
         # University rankings: N of top_n_mean, and the minimum participants of mean.
         "TOP_N": int(os.environ.get("QUIZ_TOP_N", "30")),
         "MIN_PARTICIPANTS": int(os.environ.get("QUIZ_MIN_PARTICIPANTS", "10")),
+        # The app's metrics (quiz.monitor): the directory every worker of this server
+        # writes them to (``quiz serve`` uses instance/metrics and empties it at start);
+        # the addresses that may read /metrics besides organisers' tokens (IPs or
+        # networks, comma-separated); the other servers the live monitor reads
+        # (base URLs, comma-separated; empty: this server only).
+        "METRICS_DIR": os.environ.get("QUIZ_METRICS_DIR") or None,
+        "METRICS_ALLOW": os.environ.get("QUIZ_METRICS_ALLOW", ""),
+        "MONITOR_TARGETS": os.environ.get("QUIZ_MONITOR_TARGETS", ""),
+        # The ``crowd`` integrity signal: this many accounts starting a round from one address.
+        "CROWD_THRESHOLD": int(os.environ.get("QUIZ_CROWD_THRESHOLD", "20")),
         # Count only students a coordinator confirmed (contest setting, default off).
         "REQUIRE_VERIFICATION": _flag("QUIZ_REQUIRE_VERIFICATION", False),
         # How long one process may reuse who an API request's token or session

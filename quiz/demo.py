@@ -17,7 +17,7 @@ from quiz.accounts.passwords import hash_password
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.services import finalize
 from quiz.clock import now
-from quiz.operations import regrading
+from quiz.operations import integrity, regrading
 from quiz.operations import services as operations
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import OverrideData
@@ -177,6 +177,7 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
     miskeyed = _synthetic_attempts(session, closed, rng)
     _demo_override(session, open_round)
     _demo_regrade(session, closed, miskeyed)
+    integrity.scan(session, closed.id, actor_id=None)
     return True
 
 
@@ -252,8 +253,12 @@ def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> 
         papers.append((student, seed, draw_questions(session, pool, seed)))
     drawn_most = Counter(q.version.key for _s, _seed, drawn in papers for q in drawn)
     miskeyed = min(drawn_most, key=lambda key: (-drawn_most[key], key))
+    addresses = _start_addresses([student for student, _seed, _drawn in papers])
     for student, seed, drawn in papers:
-        skill = rng.betavariate(4, 2)
+        # The last student answers everything right in under two minutes: the
+        # integrity review queue shows them as a ``fast`` signal.
+        quick = student is papers[-1][0]
+        skill = 1.0 if quick else rng.betavariate(4, 2)
         started = round_.opens_at + timedelta(seconds=rng.uniform(0, window))
         deadline = started + timedelta(seconds=round_.time_limit_seconds)
         items = []
@@ -261,7 +266,7 @@ def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> 
             right = question.version.correct_ids()
             wrong = [o for o in question.option_order if o not in right]
             choices: list[str] = []
-            if question.version.key == miskeyed and wrong:
+            if question.version.key == miskeyed and wrong and not quick:
                 # What the key should have been: sorted, so every student means the same one.
                 choices = [sorted(wrong)[0]] if skill > 0.6 else right
             elif rng.random() < skill:
@@ -289,9 +294,25 @@ def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> 
             max_score=sum(question.version.points for question in drawn),
             items=items,
             prediction=rng.randint(0, 40),
+            start_address=addresses[student.id],
         )
         session.add(attempt)
         session.flush()
         took = timedelta(seconds=rng.uniform(0.25, 1.0) * round_.time_limit_seconds)
+        if quick:
+            took = timedelta(seconds=100)
         finalize(session, attempt, round_, AttemptStatus.SUBMITTED, submitted_at=started + took)
     return miskeyed
+
+
+def _start_addresses(students: list[User]) -> dict[int, str]:
+    """Where each synthetic student started from: an address of their own, except a
+    computer room of the largest university where 24 students share one (a ``crowd``
+    signal that the organiser reviewing it will find normal). Reserved ranges only."""
+    largest = Counter(student.university_id for student in students).most_common(1)[0][0]
+    room = [student.id for student in students if student.university_id == largest][:24]
+    addresses = {
+        student.id: f"198.18.{n // 250}.{n % 250 + 1}" for n, student in enumerate(students)
+    }
+    addresses.update(dict.fromkeys(room, "203.0.113.20"))
+    return addresses

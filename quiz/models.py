@@ -15,6 +15,8 @@ from quiz.attempts.models import (
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
+from quiz.monitor.models import MetricsSample
+from quiz.operations.models import IntegritySignal
 from quiz.rounds.models import Round, RoundOverride
 from quiz.standings.models import (
     OverallStanding,
@@ -31,7 +33,9 @@ __all__ = [
     "AttemptNote",
     "AuditEntry",
     "Base",
+    "IntegritySignal",
     "LoginSession",
+    "MetricsSample",
     "Question",
     "QuestionVersion",
     "OverallStanding",

@@ -82,6 +82,12 @@ ACCESS = {
     "operations.regrade": "organiser",
     "operations.item_analysis": "organiser",
     "operations.item_analysis_csv": "organiser",
+    "operations.integrity_queue": "organiser",
+    "operations.integrity_scan": "organiser",
+    "operations.integrity_decide": "organiser",
+    "monitor.round_monitor": "organiser",
+    # Organisers, or the addresses in QUIZ_METRICS_ALLOW (none here); others: 404.
+    "monitor.metrics": "metrics",
     "api.openapi": "public",
     "api.list_rounds": "public",
     "api.list_universities": "public",
@@ -96,6 +102,9 @@ ACCESS = {
     "api.incident": "organiser",
     "api.regrade": "organiser",
     "api.item_analysis": "organiser",
+    "api.integrity_signals": "organiser",
+    "api.scan_signals": "organiser",
+    "api.decide_signal": "organiser",
     "api.start_attempt": "student",
     "api.read_attempt": "own",
     "api.save_answer": "own",
@@ -133,6 +142,7 @@ def world(app, make_user, make_university, make_round, db_session, make_bank):
         "user_id": people["student"].id,
         "position": 1,
         "override_id": 1,
+        "signal_id": 1,
         "key": "basics-easy-single-01",
         "code": home.code,
         "token": "not-a-token",
@@ -181,9 +191,13 @@ def test_every_route_answers_each_person_as_classified(app, world):
                     "coordinator_own": who in ("coordinator", "organiser"),
                     "own": who == "student" or (who == "organiser" and method == "GET"),
                     "review": False,
+                    "metrics": who == "organiser",
                 }[kind]
                 if status >= 500:
                     problems.append((method, url, who, status, "server error"))
+                elif kind == "metrics" and not allowed:
+                    if status != 404:
+                        problems.append((method, url, who, status, "metrics shown"))
                 elif kind in ("own", "review") and not allowed and who != "visitor":
                     if status not in (403, 404):
                         problems.append((method, url, who, status, "another's attempt"))

@@ -18,6 +18,7 @@ from quiz import create_app
 from quiz.audit.models import AuditEntry
 from quiz.db import get_session
 from quiz.operations.analysis import analyse
+from quiz.operations.integrity import pending_counts
 from quiz.rounds.models import Round
 
 
@@ -86,7 +87,7 @@ def test_demo_prints_the_url_and_one_account_per_role(demo):
         assert re.search(rf"{role}\s+\S+@\S+ / \S+", output), output
 
 
-def test_demo_has_a_flagged_question_an_override_and_a_regrade(demo, tmp_path):
+def test_demo_has_a_flagged_question_an_override_a_regrade_and_signals(demo, tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'quiz.db'}"})
     with app.app_context():
         session = get_session()
@@ -95,3 +96,5 @@ def test_demo_has_a_flagged_question_an_override_and_a_regrade(demo, tmp_path):
         assert "likely_wrong_key" in result.questions[0].flags
         actions = set(session.scalars(select(AuditEntry.action)))
         assert {"operations.override", "operations.regrade"} <= actions
+        pending = pending_counts(session, closed.id)
+        assert pending["fast"] >= 1 and pending["crowd"] == 1

@@ -1,6 +1,15 @@
 """The JSON API under /api/v1 (spec/api.md): a thin layer over the services."""
 
-from quiz.api import accounts, attempts, docs, leaderboards, operations, rounds, universities
+from quiz.api import (
+    accounts,
+    attempts,
+    docs,
+    integrity,
+    leaderboards,
+    operations,
+    rounds,
+    universities,
+)
 from quiz.api.base import bp
 
 __all__ = [
@@ -8,6 +17,7 @@ __all__ = [
     "attempts",
     "bp",
     "docs",
+    "integrity",
     "leaderboards",
     "operations",
     "rounds",

@@ -51,7 +51,10 @@ class ItemOut(BaseModel):
 
 
 class NoteOut(BaseModel):
-    kind: str = Field(description="incident, override, regrade or decision")
+    kind: str = Field(
+        description="incident, override, regrade or decision (a disqualification: the "
+        "attempt counts in no ranking)"
+    )
     text: str
 
 
@@ -162,7 +165,8 @@ def attempt_body(attempt: Sheet, *, new: bool = False) -> dict[str, Any]:
 )
 def start_attempt(round_id: int) -> Any:
     session = get_session()
-    started = services.start(session, round_view(session, round_id, max_age=1.0), current_user)
+    round_ = round_view(session, round_id, max_age=1.0)
+    started = services.start(session, round_, current_user, request.remote_addr)
     sheet = services.sheet(session, started.attempt_id, current_user)
     body = attempt_body(sheet, new=started.created)
     return body, 201 if started.created else 200

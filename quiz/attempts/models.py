@@ -88,6 +88,12 @@ class Attempt(Base):
     excused_ms: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The student's answer to the round's prediction question, if any.
     prediction: Mapped[int | None]
+    #: The address the start came from (behind the trusted proxies): the ``crowd``
+    #: integrity signal counts accounts per address (contest-operations.md).
+    start_address: Mapped[str | None] = mapped_column(String(45))
+    #: Set when an organiser disqualified the attempt after reviewing an integrity
+    #: signal: it then counts in no standing, and its student reads why in a note.
+    disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Unused since saves stopped writing the attempt row (the page resumes at the
     #: last question answered); kept so that older databases need no rewrite.
     last_position: Mapped[int] = mapped_column(default=1)

@@ -89,6 +89,12 @@ def _text(kind: str, details: dict[str, Any], reason: str) -> str:
             after=display(details.get("after")),
             reason=reason,
         )
+    if kind == "decision":
+        return _(
+            "The organisers reviewed this attempt and disqualified it: it counts in no "
+            "ranking. Reason: %(reason)s",
+            reason=reason,
+        )
     return reason
 
 

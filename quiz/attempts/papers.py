@@ -228,6 +228,7 @@ def paper_sheet(session: Session, round_: Round | RoundView, student: Person) ->
         duration_ms=None,
         excused_ms=0,
         prediction=None,
+        disqualified_at=None,
         items=[
             SheetItem(
                 i.position, views[i.question_version_id], list(i.option_order), [], None, None

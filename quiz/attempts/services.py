@@ -48,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quiz import monitor
 from quiz.accounts.models import Role
 from quiz.accounts.principal import Person
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus, Paper, PaperItem
@@ -120,6 +121,7 @@ class Sheet:
     duration_ms: int | None
     excused_ms: int
     prediction: int | None
+    disqualified_at: datetime | None
     items: list[SheetItem]
     #: Only on a paper not yet started (``papers.paper_sheet``): the key sealing it.
     key: bytes | None = None
@@ -148,6 +150,7 @@ _SHEET_COLUMNS = (
     Attempt.duration_ms,
     Attempt.excused_ms,
     Attempt.prediction,
+    Attempt.disqualified_at,
 )
 
 
@@ -196,8 +199,11 @@ def attempts_of(session: Session, round_: Round, student: Person) -> list[Attemp
     return attempts
 
 
-def start(session: Session, round_: Round | RoundView, student: Person) -> Started:
-    """Start an attempt, or return the one in progress.
+def start(
+    session: Session, round_: Round | RoundView, student: Person, address: str | None = None
+) -> Started:
+    """Start an attempt, or return the one in progress (``address``: where the start
+    came from, kept for the ``crowd`` integrity signal).
 
     Raises Forbidden for non-students and Conflict when the round is not open
     or no attempt is left. The student's paper drawn ahead becomes the attempt
@@ -210,21 +216,28 @@ def start(session: Session, round_: Round | RoundView, student: Person) -> Start
         raise Forbidden(_l("Only students take rounds."))
     moment = now()
     try:
-        times = _times(round_, terms_of(round_, None), moment)
+        times = _times(round_, terms_of(round_, None), moment, address)
         started = _start_from_paper(session, round_, student, times)
     except IntegrityError:
         # An attempt in progress, or the paper's number taken: the careful way below.
         session.rollback()
         started = None
-    if started is not None:
+    if started is None:
+        view = round_view(session, round_.id)
+        started = _start_carefully(session, view, student, moment, address)
+    else:
         _note_first_start(session, round_, moment)
-        return started
-    return _start_carefully(session, round_view(session, round_.id), student, moment)
+    if started.created:
+        monitor.count("starts")
+    return started
 
 
-def _times(round_: Round | RoundView, terms: Terms, moment: datetime) -> dict[str, Any]:
+def _times(
+    round_: Round | RoundView, terms: Terms, moment: datetime, address: str | None
+) -> dict[str, Any]:
     deadline = terms.deadline(moment)
     return {
+        "address": address[:45] if address else None,
         "started_at": moment,
         "deadline": deadline,
         "save_until": deadline + timedelta(seconds=round_.grace_seconds),
@@ -236,7 +249,7 @@ def _times(round_: Round | RoundView, terms: Terms, moment: datetime) -> dict[st
 
 
 def _start_carefully(
-    session: Session, round_: RoundView, student: Person, moment: datetime
+    session: Session, round_: RoundView, student: Person, moment: datetime, address: str | None
 ) -> Started:
     """The start with every case told apart: in progress, expired, closed, used up;
     by the student's own terms when an override gives them some."""
@@ -262,7 +275,7 @@ def _start_carefully(
     if len(mine) >= terms.max_attempts:
         raise Conflict(_l("You have no attempts left in this round."), code="no_attempts_left")
     number = len(mine) + 1
-    times = _times(round_, terms, moment)
+    times = _times(round_, terms, moment, address)
     personal = terms.override is not None
     try:
         started = _start_from_paper(
@@ -353,9 +366,10 @@ def _attempt_from_paper(numbered: bool, personal: bool = False) -> Any:
         bindparam("started_at", type_=UTCDateTime()),
         bindparam("deadline", type_=UTCDateTime()),
         bindparam("save_until", type_=UTCDateTime()),
+        bindparam("address", type_=String()),
     ).join(Round, (Round.id == Paper.round_id) & (Round.paper_revision == Paper.revision))
     columns = ["round_id", "student_id", "number", "status", "seed", "max_score"]
-    columns += ["last_position", "started_at", "deadline", "save_until"]
+    columns += ["last_position", "started_at", "deadline", "save_until", "start_address"]
     return (
         insert(Attempt)
         .from_select(columns, made.where(*rules))
@@ -412,7 +426,7 @@ def _start_with_new_draw(
     round_: Round | RoundView,
     student: Person,
     number: int,
-    times: dict[str, datetime],
+    times: dict[str, Any],
 ) -> int:
     seed = secrets.randbits(31)
     try:
@@ -439,6 +453,7 @@ def _start_with_new_draw(
             started_at=times["started_at"],
             deadline=times["deadline"],
             save_until=times["save_until"],
+            start_address=times["address"],
         )
         .returning(Attempt.id)
     ).scalar_one()
@@ -728,6 +743,7 @@ def finalize(
         session.flush()
         session.refresh(attempt)
         standings.record_attempt(session, attempt)
+        monitor.count("submissions" if status is AttemptStatus.SUBMITTED else "expiries")
         return
     session.refresh(attempt)
 

@@ -91,7 +91,7 @@ def start(round_id: int) -> Any:
     round_ = round_view(session, round_id, max_age=START_VIEW_AGE)
     script = request.accept_mimetypes.best == "application/json"
     try:
-        started = services.start(session, round_, current_user)
+        started = services.start(session, round_, current_user, request.remote_addr)
     except Conflict as error:
         if script:
             return json_error(error.status, error.message, error.code)

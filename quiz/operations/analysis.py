@@ -82,7 +82,11 @@ class RoundAnalysis:
 
 
 def _finalized(round_id: int) -> Any:
-    return and_(Attempt.round_id == round_id, Attempt.status != AttemptStatus.IN_PROGRESS.value)
+    return and_(
+        Attempt.round_id == round_id,
+        Attempt.status != AttemptStatus.IN_PROGRESS.value,
+        Attempt.disqualified_at.is_(None),
+    )
 
 
 def _ranked(round_id: int) -> Any:

@@ -1,4 +1,5 @@
-"""Forms of the organisers' round operations: overrides, time given back, regrading."""
+"""Forms of the organisers' round operations: overrides, time given back, regrading,
+integrity decisions."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from quiz.rounds.forms import LOCAL_FORMAT, to_utc, within_the_contest_era
 from quiz.rounds.overrides import MAX_REASON, OverrideData
@@ -102,4 +106,30 @@ class RegradeForm(FlaskForm):
         _l("Reason"),
         validators=[DataRequired(), Length(max=MAX_REASON)],
         description=_REASON_HELP,
+    )
+
+
+class ScanForm(FlaskForm):
+    """Look for the round's integrity signals (a button; the token is all it holds)."""
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("clear", _l("Clear: nothing to hold against these attempts")),
+            SelectChoice("disqualify", _l("Disqualify the attempts ticked below")),
+        ],
+        validators=[DataRequired()],
+    )
+    attempts = SelectMultipleField(
+        _l("Attempts to disqualify"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        description=_l("A disqualified student reads this reason on their result."),
     )

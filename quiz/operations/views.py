@@ -1,5 +1,5 @@
 """Organisers' operations on one round: overrides, time given back after an incident,
-regrading a question."""
+regrading a question, the item analysis and the integrity signals' review queue."""
 
 from __future__ import annotations
 
@@ -16,9 +16,17 @@ from quiz.accounts.models import Role
 from quiz.charts import bar_chart
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.operations import analysis, regrading, services
+from quiz.operations import analysis, integrity, regrading, services
 from quiz.operations.analysis import FLAG_LABELS
-from quiz.operations.forms import IncidentForm, OverrideForm, RegradeForm, RemoveOverrideForm
+from quiz.operations.forms import (
+    DecisionForm,
+    IncidentForm,
+    OverrideForm,
+    RegradeForm,
+    RemoveOverrideForm,
+    ScanForm,
+)
+from quiz.operations.models import IntegritySignal, SignalStatus
 from quiz.operations.regrading import RegradeData
 from quiz.rounds.forms import to_utc
 from quiz.rounds.services import get_round
@@ -216,3 +224,90 @@ def item_analysis_csv(round_id: int) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="round-{round_id}-analysis.csv"'},
     )
+
+
+def _decision_form(signal: IntegritySignal, *, from_request: bool = False) -> DecisionForm:
+    prefix = f"s{signal.id}"
+    if from_request:
+        form = DecisionForm(prefix=prefix)
+    else:
+        form = DecisionForm(formdata=None, prefix=prefix)
+    form.attempts.choices = [(attempt_id, str(attempt_id)) for attempt_id in signal.attempt_ids]
+    if not from_request and len(signal.attempt_ids) == 1:
+        form.attempts.data = list(signal.attempt_ids)
+    return form
+
+
+def _queue(round_id: int, failed: tuple[int, DecisionForm] | None = None, status: int = 200) -> Any:
+    session = get_session()
+    signals = integrity.signals_of(session, round_id)
+    forms = {signal.id: _decision_form(signal) for signal in signals}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    page = render_template(
+        "operations/integrity.html",
+        round=get_round(session, round_id),
+        signals=signals,
+        involved={signal.id: integrity.involved(session, signal) for signal in signals},
+        evidence={signal.id: integrity.evidence_text(signal) for signal in signals},
+        forms=forms,
+        scan_form=ScanForm(formdata=None),
+        pending=integrity.pending_counts(session, round_id),
+        KIND_LABELS=integrity.KIND_LABELS,
+        STATUS_LABELS=integrity.STATUS_LABELS,
+        PENDING=SignalStatus.PENDING.value,
+    )
+    return page, status
+
+
+@bp.get("/<int:round_id>/integrity")
+def integrity_queue(round_id: int) -> Any:
+    """The signals to review, with their evidence, then those decided."""
+    return _queue(round_id)
+
+
+@bp.post("/<int:round_id>/integrity/scan")
+def integrity_scan(round_id: int) -> Any:
+    if ScanForm().validate():
+        pending = integrity.scan(get_session(), round_id, actor_id=current_user.id)
+        total = sum(pending.values())
+        flash(
+            ngettext(
+                "%(num)d signal is waiting for a review.",
+                "%(num)d signals are waiting for a review.",
+                total,
+            ),
+            "success",
+        )
+    return redirect(url_for("operations.integrity_queue", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/integrity/<int:signal_id>")
+def integrity_decide(round_id: int, signal_id: int) -> Any:
+    """Clear the signal, or disqualify the attempts ticked, with a reason."""
+    session = get_session()
+    signal = integrity.get_signal(session, round_id, signal_id)
+    form = _decision_form(signal, from_request=True)
+    if not form.validate():
+        return _queue(round_id, failed=(signal_id, form), status=422)
+    try:
+        decided = integrity.decide(
+            session,
+            round_id,
+            signal_id,
+            decision=form.decision.data or "",
+            attempts=list(form.attempts.data or []),
+            reason=form.reason.data or "",
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        apply_errors(form, error)
+        return _queue(round_id, failed=(signal_id, form), status=error.status)
+    if decided.status == SignalStatus.CLEARED.value:
+        flash(_("The signal is cleared."), "success")
+    else:
+        flash(
+            _("The attempts are disqualified; the standings are recomputed without them."),
+            "success",
+        )
+    return redirect(url_for("operations.integrity_queue", round_id=round_id))

@@ -15,7 +15,7 @@ from quiz.attempts import papers
 from quiz.bank.services import topics
 from quiz.db import get_session
 from quiz.errors import InvalidInput, ServiceError
-from quiz.operations import analysis
+from quiz.operations import analysis, integrity
 from quiz.rounds import services
 from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
 from quiz.rounds.models import Round
@@ -133,6 +133,7 @@ def detail(round_id: int) -> Any:
         full_marks=standings.full_marks_count(session, round_),
         analysis=analysis.analyse(session, round_id) if status == "closed" else None,
         FLAG_LABELS=analysis.FLAG_LABELS,
+        signals_pending=sum(integrity.pending_counts(session, round_id).values()),
     )
 
 

@@ -48,8 +48,12 @@ def _counted(view: str):  # type: ignore[no-untyped-def]
         ended,
         Attempt.id,
     ]
-    # Practice rounds appear in no standing.
-    conditions = [Attempt.status != AttemptStatus.IN_PROGRESS.value, Round.ranked.is_(True)]
+    # Practice rounds and disqualified attempts appear in no standing.
+    conditions = [
+        Attempt.status != AttemptStatus.IN_PROGRESS.value,
+        Attempt.disqualified_at.is_(None),
+        Round.ranked.is_(True),
+    ]
     if view == PUBLIC:
         published = or_(
             Round.leaderboard_freeze_at.is_(None), Round.results_published_at.is_not(None)

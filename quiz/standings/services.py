@@ -68,8 +68,13 @@ def rank_key(attempt: Attempt, round_: Round) -> tuple:
 
 
 def counted_attempt(attempts: list[Attempt], round_: Round) -> Attempt | None:
-    """The finalized attempt that counts: the best one, or the last one (by number)."""
-    final = [a for a in attempts if a.status != AttemptStatus.IN_PROGRESS.value]
+    """The finalized attempt that counts: the best one, or the last one (by number).
+    A disqualified attempt never counts."""
+    final = [
+        a
+        for a in attempts
+        if a.status != AttemptStatus.IN_PROGRESS.value and a.disqualified_at is None
+    ]
     if not final:
         return None
     if round_.attempt_policy == AttemptPolicy.LAST.value:
