@@ -7,8 +7,8 @@ Sets up a fresh database of N students with one round of 20 questions
 paper, answers every question at random (in bulk), finalizes every attempt, then,
 with the clock past the round's last save instant, times a dry run and the
 application of each action (neutralise, drop, rekey) on the question most attempts
-had, and
-checks that the kept standings equal a rebuild. Prints one JSON line.
+had, then a scan for integrity signals and one disqualification, and checks that
+the kept standings equal a rebuild. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def main() -> None:
     from quiz.attempts.models import Attempt, AttemptItem
     from quiz.bank.models import Question, QuestionVersion
     from quiz.db import get_session
+    from quiz.operations import integrity
+    from quiz.operations.models import IntegritySignal
     from quiz.operations.regrading import RegradeData, regrade
     from quiz.rounds.models import Round
     from quiz.rounds.services import round_view
@@ -117,6 +119,37 @@ def main() -> None:
                     name = f"{action}_{'dry_run' if dry_run else 'apply'}_seconds"
                     figures[name] = round(time.perf_counter() - begun, 2)
                 figures[f"{action}_attempts"] = outcome.attempts_affected
+            # The integrity scan (every submission fell within a few minutes: the twins
+            # comparison's worst case; 25 starts from one address: a crowd), then one
+            # disqualification.
+            ends = session.execute(
+                select(func.min(Attempt.submitted_at), func.max(Attempt.submitted_at))
+            ).one()
+            figures["submissions_spread_seconds"] = round((ends[1] - ends[0]).total_seconds())
+            room = list(session.scalars(select(Attempt.id).order_by(Attempt.id).limit(25)))
+            session.execute(
+                update(Attempt).where(Attempt.id.in_(room)).values(start_address="203.0.113.9")
+            )
+            session.commit()
+            begun = time.perf_counter()
+            pending = integrity.scan(session, round_.id, actor_id=None)
+            session.commit()
+            figures["integrity_scan_seconds"] = round(time.perf_counter() - begun, 2)
+            figures["signals_pending"] = sum(pending.values())
+            signal = session.scalar(select(IntegritySignal).limit(1))
+            if signal is not None:
+                begun = time.perf_counter()
+                integrity.decide(
+                    session,
+                    round_.id,
+                    signal.id,
+                    decision="disqualify",
+                    attempts=signal.attempt_ids[:1],
+                    reason="benchmark",
+                    actor_id=None,
+                )
+                session.commit()
+                figures["disqualify_seconds"] = round(time.perf_counter() - begun, 2)
         kept = sorted(
             session.execute(select(RoundStanding.student_id, RoundStanding.score_units)).all()
         )

@@ -70,7 +70,7 @@ def _read(target: str) -> dict[str, Any] | None:
 
         return parse(exposition().decode("utf-8"))
     try:
-        with urllib.request.urlopen(f"{target.rstrip('/')}/metrics", timeout=2) as response:
+        with urllib.request.urlopen(f"{target.rstrip('/')}/metrics", timeout=0.5) as response:
             return parse(response.read().decode("utf-8"))
     except (OSError, ValueError) as error:
         logger.warning("could not read the metrics of %s: %s", target, error)

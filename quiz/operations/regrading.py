@@ -28,7 +28,6 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quiz.accounts.models import User
 from quiz.attempts import adjustments
 from quiz.attempts import services as attempts
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus, Regrade
@@ -42,7 +41,7 @@ from quiz.errors import Conflict, InvalidInput
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import reason_errors
 from quiz.rounds.services import get_round, last_save_instant
-from quiz.standings import boards
+from quiz.standings import batch, boards
 from quiz.standings import services as standings
 from quiz.standings.boards import StudentEntry
 
@@ -396,11 +395,7 @@ def _points(
 
 def _restand(session: Session, round_: Round, student_ids: set[int]) -> None:
     """Every standing of the students whose attempt changed, by the standings' own path."""
-    if not round_.ranked or not student_ids:
-        return
-    for student in session.scalars(select(User).where(User.id.in_(sorted(student_ids)))):
-        standings.refresh_student_round(session, round_, student)
-    standings.apply_level_changes(session)
+    batch.refresh_students(session, round_, student_ids)
 
 
 def questions_of(session: Session, round_id: int) -> list[str]:

@@ -120,7 +120,7 @@ def refresh_student_round(session: Session, round_: Round, student: User) -> Non
             visible = [a for a in attempts if ended_at(a) <= cutoff]
         moved = _store_round_entry(session, view, round_, student, counted_attempt(visible, round_))
         if moved is not None:
-            _move_overall(session, view, student, *moved)
+            move_overall(session, view, student, *moved)
 
 
 _ENTRY = (
@@ -200,7 +200,7 @@ def _overall_statement(dialect: str) -> Any:
     )
 
 
-def _move_overall(
+def move_overall(
     session: Session, view: str, student: User, score: int, duration: int, rounds: int
 ) -> None:
     """Change the student's overall entry by what their round entry changed.
