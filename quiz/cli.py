@@ -496,8 +496,16 @@ def leaderboard_rebuild() -> None:
     type=click.FloatRange(0, 1),
     help="Share of students who take each round.",
 )
+@click.option(
+    "--answers/--no-answers",
+    default=False,
+    show_default=True,
+    help="Give the last round's attempts their answers (20 questions each).",
+)
 @with_appcontext
-def synth(universities: int, students: int, rounds: int, participation: float) -> None:
+def synth(
+    universities: int, students: int, rounds: int, participation: float, answers: bool
+) -> None:
     """Fill the database with a synthetic contest (for benchmarks and demos)."""
     topics = read_bank(str(bank_files.BUNDLED_BANK))
     with session_scope() as session:
@@ -508,6 +516,7 @@ def synth(universities: int, students: int, rounds: int, participation: float) -
             students=students,
             rounds=rounds,
             participation=participation,
+            answers=answers,
         )
     click.echo(
         f"Synthetic contest: {summary.universities} universities, {summary.students} "

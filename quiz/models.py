@@ -16,7 +16,7 @@ from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
 from quiz.monitor.models import MetricsSample
-from quiz.operations.models import IntegritySignal
+from quiz.operations.models import IntegritySignal, RoundAnalysisCache
 from quiz.rounds.models import Round, RoundOverride
 from quiz.standings.models import (
     OverallStanding,
@@ -43,6 +43,7 @@ __all__ = [
     "PaperItem",
     "Regrade",
     "Round",
+    "RoundAnalysisCache",
     "RoundOverride",
     "RoundStanding",
     "ScoreLevel",

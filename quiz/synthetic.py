@@ -4,7 +4,10 @@ Students get a skill drawn from a skewed distribution and answer each round's
 20 questions accordingly, so scores spread like a real quiz's; universities
 have skewed sizes (a few large, many small). Rows are written in bulk and the
 standings are rebuilt set-based at the end, so 100,000 students and 1,000,000
-attempts take minutes. Synthetic attempts carry their score but no answers.
+attempts take minutes. Synthetic attempts carry their score but no answers,
+except, with ``answers=True``, those of the last round: 20 questions drawn from the
+bank, each answered right or with a wrong option, so that its item analysis,
+regrades and integrity scan have something to read.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.models import Role, User
-from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
+from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
+from quiz.bank.models import Question, QuestionVersion
 from quiz.clock import now
 from quiz.rounds.models import Round
 from quiz.rounds.services import BlueprintLine, RoundData, create_round
@@ -119,6 +123,7 @@ def synthesize(
     rounds: int,
     participation: float = 1.0,
     seed: int = 2025,
+    answers: bool = False,
 ) -> SynthSummary:
     """Add a synthetic contest to the database (the bundled bank must be loaded)."""
     rng = random.Random(seed)
@@ -126,8 +131,10 @@ def synthesize(
     student_ids = _students(session, students, university_ids, rng)
     skills = {s: rng.betavariate(4, 2.2) for s in student_ids}
     made = _rounds(session, rounds)
+    versions = _bank_versions(session) if answers else []
     attempts = 0
     for round_ in made:
+        answered = bool(versions) and round_ is made[-1]
         window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds
         rows = []
         for student in student_ids:
@@ -156,12 +163,66 @@ def synthesize(
                     "last_position": QUESTIONS,
                 }
             )
+            if answered:
+                rows[-1]["items"] = _answered(versions, right, rng)
             if len(rows) >= CHUNK:
-                session.execute(insert(Attempt), rows)
-                attempts += len(rows)
+                attempts += _insert(session, rows)
                 rows = []
         if rows:
-            session.execute(insert(Attempt), rows)
-            attempts += len(rows)
+            attempts += _insert(session, rows)
     standings = rebuild(session)
     return SynthSummary(len(university_ids), len(student_ids), len(made), attempts, standings)
+
+
+def _bank_versions(session: Session) -> list[tuple[int, list[str], list[str]]]:
+    """Each active question's current single-answer version: (id, options, correct)."""
+    found = []
+    for version in session.scalars(
+        select(QuestionVersion)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.status == "active", QuestionVersion.kind == "single")
+        .order_by(QuestionVersion.id)
+    ):
+        options = [option["id"] for option in version.options]
+        found.append((version.id, options, version.correct_ids()))
+    return found
+
+
+def _answered(
+    versions: list[tuple[int, list[str], list[str]]], right: int, rng: random.Random
+) -> list[dict]:
+    """20 questions, ``right`` of them answered right and the others wrong (one point each)."""
+    drawn = rng.sample(versions, QUESTIONS)
+    good = set(rng.sample(range(QUESTIONS), right))
+    items = []
+    for position, (version_id, options, correct) in enumerate(drawn, start=1):
+        order = rng.sample(options, len(options))
+        wrong = [o for o in options if o not in correct]
+        choices = correct if position - 1 in good or not wrong else [rng.choice(wrong)]
+        items.append(
+            {
+                "position": position,
+                "question_version_id": version_id,
+                "option_order": order,
+                "choices": choices,
+                "score_units": SCORE_UNIT if choices == correct else 0,
+            }
+        )
+    return items
+
+
+def _insert(session: Session, rows: list[dict]) -> int:
+    """Insert the attempts (and the items some carry)."""
+    items = {i: row.pop("items") for i, row in enumerate(rows) if "items" in row}
+    if not items:
+        session.execute(insert(Attempt), rows)
+        return len(rows)
+    ids = session.scalars(insert(Attempt).returning(Attempt.id, sort_by_parameter_order=True), rows)
+    item_rows = [
+        {**item, "attempt_id": attempt_id}
+        for index, attempt_id in enumerate(ids)
+        for item in items.get(index, [])
+    ]
+    for first in range(0, len(item_rows), CHUNK):
+        session.execute(insert(AttemptItem), item_rows[first : first + CHUNK])
+    return len(rows)

@@ -13,7 +13,7 @@ from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
 from quiz.api.rounds import FIRST_YEAR, LAST_YEAR
 from quiz.attempts.models import SCORE_UNIT
-from quiz.db import get_session
+from quiz.db import get_session, writes_on_get
 from quiz.operations import analysis, regrading, services
 from quiz.operations.regrading import RegradeData
 from quiz.rounds.overrides import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_SECONDS, MAX_REASON, OverrideData
@@ -238,6 +238,7 @@ def _n(value: float | None) -> float | None:
 
 
 @bp.get("/rounds/<int:round_id>/analysis")
+@writes_on_get
 @api_role_required(Role.ORGANISER)
 @documented(
     "get",
@@ -249,8 +250,7 @@ def _n(value: float | None) -> float | None:
 )
 def item_analysis(round_id: int) -> Any:
     session = get_session()
-    get_round(session, round_id)
-    result = analysis.analyse(session, round_id)
+    result = analysis.of_round(session, get_round(session, round_id))
     return {
         "attempts": result.attempts,
         "mean": _n(result.mean),

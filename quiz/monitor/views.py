@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
-from quiz.db import get_session
+from quiz.db import get_session, writes_on_get
 from quiz.monitor import services
 from quiz.rounds.services import get_round
 
@@ -49,6 +49,7 @@ def metrics() -> Any:
 
 
 @bp.get("/organiser/rounds/<int:round_id>/monitor")
+@writes_on_get  # a reading of the servers' counters, shared by every app server
 @role_required(Role.ORGANISER)
 def round_monitor(round_id: int) -> Any:
     """The whole page; with ``?part=figures`` only its figures, which the page's script

@@ -17,16 +17,21 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, case, cast, func, select, true
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, select, true
 from sqlalchemy.orm import Session
 
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
 from quiz.bank import cache
 from quiz.bank.models import QuestionVersion
+from quiz.clock import now
+from quiz.db import dialect_insert
+from quiz.operations.models import RoundAnalysisCache
+from quiz.rounds.models import Round
+from quiz.rounds.services import last_save_instant
 
 #: Below this many attempts a version's discrimination is "too few" (null).
 MIN_FOR_DISCRIMINATION = 30
@@ -161,6 +166,44 @@ def _chosen(session: Session, ranked: Any) -> list[Any]:
         .group_by(ranked.c.version_id, options.c.value)
     )
     return list(session.execute(statement))
+
+
+def of_round(session: Session, round_: Round) -> RoundAnalysis:
+    """The round's analysis, kept once computed when nothing but an organiser can change
+    it any more (its last save instant passed and no attempt is in progress); until
+    then, computed on each call. ``forget`` drops what was kept."""
+    settled = now() > last_save_instant(round_) and not session.scalar(
+        select(Attempt.id)
+        .where(Attempt.round_id == round_.id, Attempt.status == AttemptStatus.IN_PROGRESS.value)
+        .limit(1)
+    )
+    if not settled:
+        return analyse(session, round_.id)
+    kept = session.get(RoundAnalysisCache, round_.id)
+    if kept is not None:
+        return _loaded(kept.data)
+    result = analyse(session, round_.id)
+    connection = session.connection()
+    connection.execute(
+        dialect_insert(connection.dialect.name)(RoundAnalysisCache)
+        .values(round_id=round_.id, computed_at=now(), data=asdict(result))
+        .on_conflict_do_nothing(index_elements=["round_id"])
+    )
+    return result
+
+
+def forget(session: Session, round_id: int) -> None:
+    """The round's scores or attempts changed (a regrade, a disqualification)."""
+    session.execute(delete(RoundAnalysisCache).where(RoundAnalysisCache.round_id == round_id))
+
+
+def _loaded(data: dict[str, Any]) -> RoundAnalysis:
+    questions = [
+        QuestionRow(**{**q, "options": [OptionRow(**o) for o in q["options"]]})
+        for q in data["questions"]
+    ]
+    distribution = [(float(score), int(count)) for score, count in data["distribution"]]
+    return RoundAnalysis(**{**data, "questions": questions, "distribution": distribution})
 
 
 def analyse(session: Session, round_id: int) -> RoundAnalysis:

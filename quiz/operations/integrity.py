@@ -44,6 +44,7 @@ from quiz.bank.models import QuestionVersion
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput, NotFound
 from quiz.i18n import local_datetime
+from quiz.operations import analysis
 from quiz.operations.models import IntegritySignal, SignalKind, SignalStatus
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import MAX_REASON
@@ -462,6 +463,7 @@ def _disqualify(
         )
     )
     adjustments.add_notes(session, fresh, "decision", reason, {"signal": signal.kind})
+    analysis.forget(session, round_.id)
     session.expire_all()
     if not round_.ranked:
         return

@@ -53,3 +53,16 @@ class IntegritySignal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class RoundAnalysisCache(Base):
+    """A closed round's item analysis, computed once (``analysis.of_round``): kept
+    until a regrade or a disqualification changes what it was computed from."""
+
+    __tablename__ = "round_analyses"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -38,6 +38,7 @@ from quiz.bank.cache import VersionView
 from quiz.bank.models import Question, QuestionVersion
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput
+from quiz.operations import analysis
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import reason_errors
 from quiz.rounds.services import get_round, last_save_instant
@@ -335,6 +336,7 @@ def _apply(
     # The scores were changed by statements: what the session holds of them is old.
     session.expire_all()
     _restand(session, round_, {item.student_id for item in items})
+    analysis.forget(session, round_.id)
     return changed
 
 

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
 from quiz.charts import bar_chart
-from quiz.db import get_session
+from quiz.db import get_session, writes_on_get
 from quiz.errors import ServiceError
 from quiz.operations import analysis, integrity, regrading, services
 from quiz.operations.analysis import FLAG_LABELS
@@ -194,11 +194,12 @@ def regrade(round_id: int) -> Any:
 
 
 @bp.get("/<int:round_id>/analysis")
+@writes_on_get  # keeps a closed round's analysis once computed
 def item_analysis(round_id: int) -> Any:
     """The round's item analysis: the questions most likely wrong first."""
     session = get_session()
     round_ = get_round(session, round_id)
-    result = analysis.analyse(session, round_id)
+    result = analysis.of_round(session, round_)
     chart = bar_chart(
         _("Scores of the round"),
         analysis.score_bars(result),
@@ -215,10 +216,10 @@ def item_analysis(round_id: int) -> Any:
 
 
 @bp.get("/<int:round_id>/analysis.csv")
+@writes_on_get
 def item_analysis_csv(round_id: int) -> Any:
     session = get_session()
-    get_round(session, round_id)
-    text = analysis.csv_text(analysis.analyse(session, round_id))
+    text = analysis.csv_text(analysis.of_round(session, get_round(session, round_id)))
     return Response(
         text.encode("utf-8-sig"),
         mimetype="text/csv",

@@ -13,7 +13,7 @@ from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
 from quiz.attempts import papers
 from quiz.bank.services import topics
-from quiz.db import get_session
+from quiz.db import get_session, writes_on_get
 from quiz.errors import InvalidInput, ServiceError
 from quiz.operations import analysis, integrity
 from quiz.rounds import services
@@ -111,6 +111,7 @@ def keep_seconds(data: RoundData, round_: Round) -> RoundData:
 
 
 @bp.get("/<int:round_id>")
+@writes_on_get  # keeps a closed round's item analysis once computed
 def detail(round_id: int) -> Any:
     """The round's settings and a sample set, drawn as a student's would be (not stored)."""
     session = get_session()
@@ -131,7 +132,7 @@ def detail(round_id: int) -> Any:
         papers=papers.ready(session, round_),
         papers_drawn_at=papers.drawn_at(session, round_),
         full_marks=standings.full_marks_count(session, round_),
-        analysis=analysis.analyse(session, round_id) if status == "closed" else None,
+        analysis=analysis.of_round(session, round_) if status == "closed" else None,
         FLAG_LABELS=analysis.FLAG_LABELS,
         signals_pending=sum(integrity.pending_counts(session, round_id).values()),
     )

@@ -11,9 +11,11 @@ import time_machine
 
 from quiz.accounts.models import Role
 from quiz.clock import now
-from quiz.operations.analysis import analyse
+from quiz.operations.analysis import analyse, of_round
+from quiz.operations.models import RoundAnalysisCache
+from quiz.operations.regrading import RegradeData, regrade
 from tests.conftest import log_in
-from tests.operations.test_regrading import KEYS, closed_round
+from tests.operations.test_regrading import KEYS, after_close, closed_round
 
 RIGHT = {k: "a" for k in KEYS}
 
@@ -101,3 +103,29 @@ def test_the_closed_rounds_page_leads_with_the_questions_most_likely_wrong(
         ).get_data(as_text=True)
     assert "Item analysis: the questions most likely wrong" in page
     assert page.index("Item analysis: the questions most likely wrong") < page.index("Opens at")
+
+
+def test_a_closed_rounds_analysis_is_kept_and_forgotten_when_a_regrade_changes_it(
+    db_session, make_user
+):
+    round_, _users = miskeyed_round(db_session, make_user)
+    with after_close(round_):
+        first = of_round(db_session, round_)
+        assert db_session.get(RoundAnalysisCache, round_.id) is not None
+        assert of_round(db_session, round_) == first == analyse(db_session, round_.id)
+        regrade(
+            db_session,
+            round_.id,
+            RegradeData(KEYS[0], "neutralise", "Đáp án sai"),
+            dry_run=False,
+            actor_id=None,
+        )
+        assert db_session.get(RoundAnalysisCache, round_.id) is None
+        after = by_key(of_round(db_session, round_))[KEYS[0]]
+    assert after.facility == 1.0  # everyone now has the point: not the kept 0.5
+
+
+def test_an_open_rounds_analysis_is_computed_each_time(db_session, make_user):
+    round_, _users = miskeyed_round(db_session, make_user, n=4)
+    of_round(db_session, round_)
+    assert db_session.get(RoundAnalysisCache, round_.id) is None
