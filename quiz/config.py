@@ -74,6 +74,7 @@ def load(instance_path: Path) -> dict[str, Any]:
         # the addresses that may read /metrics besides organisers' tokens (IPs or
         # networks, comma-separated); the other servers the live monitor reads
         # (base URLs, comma-separated; empty: this server only).
+        "METRICS_ENABLED": _flag("QUIZ_METRICS_ENABLED", True),
         "METRICS_DIR": os.environ.get("QUIZ_METRICS_DIR") or None,
         "METRICS_ALLOW": os.environ.get("QUIZ_METRICS_ALLOW", ""),
         "MONITOR_TARGETS": os.environ.get("QUIZ_MONITOR_TARGETS", ""),

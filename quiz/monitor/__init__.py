@@ -31,6 +31,8 @@ def count(name: str, amount: int = 1) -> None:
 
 
 def init_app(app: Flask) -> None:
+    if not app.config.get("METRICS_ENABLED", True):
+        return  # /metrics then shows nothing counted, and the monitor has no rates
     directory = app.config.get("METRICS_DIR")
     if directory:
         os.makedirs(directory, exist_ok=True)
