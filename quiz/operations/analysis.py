@@ -16,12 +16,25 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, case, cast, delete, func, select, true
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
@@ -98,23 +111,26 @@ def _ranked(round_id: int) -> Any:
     """Each item of a finalized attempt, with its attempt's place among the attempts that
     had the same version (score high first, then attempt id) and how many those are."""
     version = AttemptItem.question_version_id
+    window: dict[str, Any] = {
+        "partition_by": version,
+        "order_by": (Attempt.score_units.desc(), Attempt.id),
+        "rows": (None, None),
+    }
     return (
         select(
-            AttemptItem.id.label("item_id"),
             version.label("version_id"),
             AttemptItem.choices.label("choices"),
             func.coalesce(AttemptItem.score_units, 0).label("x"),
             (
                 func.coalesce(Attempt.score_units, 0) - func.coalesce(AttemptItem.score_units, 0)
             ).label("rest"),
-            func.row_number()
-            .over(partition_by=version, order_by=(Attempt.score_units.desc(), Attempt.id))
-            .label("place"),
-            func.count().over(partition_by=version).label("n"),
+            # One window for both (the same partition, order and frame): one sort, one pass.
+            func.row_number().over(**window).label("place"),
+            func.count().over(**window).label("n"),
         )
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .where(_finalized(round_id))
-        .subquery()
+        .cte("ranked")
     )
 
 
@@ -126,14 +142,20 @@ def _groups(ranked: Any) -> tuple[Any, Any, Any]:
     return k, upper, lower
 
 
-def _sums(session: Session, ranked: Any) -> list[Any]:
+def _aggregates(session: Session, ranked: Any) -> tuple[list[Any], list[Any]]:
+    """In one statement, so that the ranking is computed once (a common table the two
+    aggregates read): each version's sums, and how many attempts gave each distinct
+    answer (all, upper group, lower group)."""
     k, upper, lower = _groups(ranked)
     # 64-bit: a sum of squares over 100,000 attempts passes 2^31.
     x, y = cast(ranked.c.x, BigInteger), cast(ranked.c.rest, BigInteger)
-    statement = select(
+    none = cast(null(), BigInteger)
+    sums = select(
+        literal("s").label("kind"),
         ranked.c.version_id,
+        cast(null(), String).label("option"),
         func.count().label("n"),
-        func.max(k).label("k"),
+        cast(func.max(k), BigInteger).label("k"),
         func.sum(x).label("sx"),
         func.sum(x * x).label("sxx"),
         func.sum(y).label("sy"),
@@ -141,31 +163,28 @@ def _sums(session: Session, ranked: Any) -> list[Any]:
         func.sum(x * y).label("sxy"),
         func.sum(case((upper, x), else_=0)).label("upper_x"),
         func.sum(case((lower, x), else_=0)).label("lower_x"),
-        func.sum(case((func.json_array_length(ranked.c.choices) == 0, 1), else_=0)).label("blank"),
+        func.sum(case((cast(ranked.c.choices, String) == "[]", 1), else_=0)).label("blank"),
+        none.label("all"),
+        none.label("upper"),
+        none.label("lower"),
     ).group_by(ranked.c.version_id)
-    return list(session.execute(statement))
-
-
-def _chosen(session: Session, ranked: Any) -> list[Any]:
-    """How many attempts chose each option of each version: all, upper, lower."""
+    # Grouped by the answer as stored (a few distinct answers per version), so that only
+    # those few are parsed, here, rather than every answer in the database.
+    answer = cast(ranked.c.choices, String)
+    chosen = select(
+        literal("o"),
+        ranked.c.version_id,
+        answer,
+        *([none] * 10),
+        func.count(),
+        func.sum(case((upper, 1), else_=0)),
+        func.sum(case((lower, 1), else_=0)),
+    ).group_by(ranked.c.version_id, answer)
     if session.get_bind().dialect.name == "postgresql":
-        options = func.json_array_elements_text(ranked.c.choices).table_valued("value").lateral()
-    else:
-        options = func.json_each(ranked.c.choices).table_valued("value")
-    _k, upper, lower = _groups(ranked)
-    statement = (
-        select(
-            ranked.c.version_id,
-            options.c.value.label("option"),
-            func.count().label("all"),
-            func.sum(case((upper, 1), else_=0)).label("upper"),
-            func.sum(case((lower, 1), else_=0)).label("lower"),
-        )
-        .select_from(ranked)
-        .join(options, true())
-        .group_by(ranked.c.version_id, options.c.value)
-    )
-    return list(session.execute(statement))
+        # The ranking sorts every answer of the round: in memory rather than on disk.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+    rows = list(session.execute(sums.union_all(chosen)))
+    return [r for r in rows if r.kind == "s"], [r for r in rows if r.kind == "o"]
 
 
 def of_round(session: Session, round_: Round) -> RoundAnalysis:
@@ -214,11 +233,17 @@ def analyse(session: Session, round_id: int) -> RoundAnalysis:
         .group_by(Attempt.score_units, Attempt.max_score)
     ).all()
     attempts = sum(count for _units, _max, count in levels)
-    ranked = _ranked(round_id)
-    sums = _sums(session, ranked)
+    sums, options = _aggregates(session, _ranked(round_id))
     chosen: dict[int, dict[str, tuple[int, int, int]]] = {}
-    for row in _chosen(session, ranked):
-        chosen.setdefault(row.version_id, {})[str(row.option)] = (row.all, row.upper, row.lower)
+    for row in options:
+        counts = chosen.setdefault(row.version_id, {})
+        for option in json.loads(row.option or "[]"):
+            before = counts.get(str(option), (0, 0, 0))
+            counts[str(option)] = (
+                before[0] + row.all,
+                before[1] + row.upper,
+                before[2] + row.lower,
+            )
     views = cache.versions(session, [row.version_id for row in sums])
     numbers = dict(
         session.execute(

@@ -289,6 +289,8 @@ def find(session: Session, round_id: int) -> list[Found]:
 def scan(session: Session, round_id: int, *, actor_id: int | None) -> dict[str, int]:
     """Look for the round's signals and keep them for review; the pending ones by kind."""
     get_round(session, round_id)
+    # One scan or decision on a round at a time: two would add the same signal twice.
+    session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
     found = {(f.kind, f.subject): f for f in find(session, round_id)}
     kept = {
         (signal.kind, signal.subject): signal
