@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from regrade import _analysis  # noqa: E402 - the benchmarks' shared measure
+from regrade import _analysis, regrade_each_way  # noqa: E402 - the benchmarks' shared measures
 from setup_contest import recreate_database  # noqa: E402
 
 
@@ -47,7 +47,6 @@ def main() -> None:
     from quiz.clock import now
     from quiz.db import get_session
     from quiz.operations import integrity
-    from quiz.operations.regrading import RegradeData, regrade
     from quiz.rounds.models import Round
     from quiz.standings.models import OverallStanding, RoundStanding
     from quiz.standings.rebuild import rebuild
@@ -110,15 +109,7 @@ def main() -> None:
             .order_by(func.count().desc(), Question.key)
             .limit(1)
         ).scalar_one()
-        for action in ("neutralise", "drop", "rekey"):
-            data = RegradeData(key, action, "benchmark")
-            for dry_run in (True, False):
-                begun = time.perf_counter()
-                outcome = regrade(session, round_.id, data, dry_run=dry_run, actor_id=None)
-                session.commit()
-                name = f"{action}_{'dry_run' if dry_run else 'apply'}_seconds"
-                figures[name] = round(time.perf_counter() - begun, 2)
-            figures[f"{action}_attempts"] = outcome.attempts_affected
+        regrade_each_way(session, round_, key, figures)
         begun = time.perf_counter()
         pending = integrity.scan(session, round_.id, actor_id=None)
         session.commit()

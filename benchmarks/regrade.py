@@ -61,7 +61,6 @@ def main() -> None:
     from quiz.attempts.models import Attempt, AttemptItem
     from quiz.bank.models import Question, QuestionVersion
     from quiz.db import get_session
-    from quiz.operations.regrading import RegradeData, regrade
     from quiz.rounds.models import Round
     from quiz.rounds.services import round_view
     from quiz.standings.models import RoundStanding
@@ -111,15 +110,7 @@ def main() -> None:
             .limit(1)
         ).scalar_one()
         with time_machine.travel(after, tick=True):
-            for action in ("neutralise", "drop", "rekey"):
-                data = RegradeData(key, action, "benchmark")
-                for dry_run in (True, False):
-                    begun = time.perf_counter()
-                    outcome = regrade(session, round_.id, data, dry_run=dry_run, actor_id=None)
-                    session.commit()
-                    name = f"{action}_{'dry_run' if dry_run else 'apply'}_seconds"
-                    figures[name] = round(time.perf_counter() - begun, 2)
-                figures[f"{action}_attempts"] = outcome.attempts_affected
+            regrade_each_way(session, round_, key, figures)
         with time_machine.travel(after, tick=True):
             _analysis(app, session, round_, figures, (out / "monitor_token.txt").read_text())
             if not args.no_scan:
@@ -134,6 +125,21 @@ def main() -> None:
         )
         figures["kept_equals_rebuilt"] = kept == rebuilt
     print(json.dumps(figures))
+
+
+def regrade_each_way(session, round_, key: str, figures: dict) -> None:  # type: ignore[no-untyped-def]
+    """A dry run, then the application, of each action on question ``key``, timed."""
+    from quiz.operations.regrading import RegradeData, regrade
+
+    for action in ("neutralise", "drop", "rekey"):
+        data = RegradeData(key, action, "benchmark")
+        for dry_run in (True, False):
+            begun = time.perf_counter()
+            outcome = regrade(session, round_.id, data, dry_run=dry_run, actor_id=None)
+            session.commit()
+            name = f"{action}_{'dry_run' if dry_run else 'apply'}_seconds"
+            figures[name] = round(time.perf_counter() - begun, 2)
+        figures[f"{action}_attempts"] = outcome.attempts_affected
 
 
 def _analysis(app, session, round_, figures, token: str) -> None:  # type: ignore[no-untyped-def]
