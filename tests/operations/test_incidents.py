@@ -74,8 +74,9 @@ def test_time_given_back_runs_past_the_closing_time_and_holds_back_the_review(
 ):
     moment = now()
     round_ = make_round(time_limit_seconds=600, closes_at=moment + timedelta(minutes=5))
-    client = log_in(app, student)
     with time_machine.travel(moment, tick=False) as clock:
+        # Logged in at the instant the clock stands at: a login from later would not hold.
+        client = log_in(app, student)
         attempt = start(client, round_)
         incident(organiser_client, round_, minutes=10)
         clock.shift(timedelta(minutes=12))  # the round closed 7 minutes ago
