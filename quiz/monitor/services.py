@@ -10,6 +10,7 @@ zero again: a counter that went down is counted from zero.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import urllib.request
@@ -75,6 +76,26 @@ def _read(target: str) -> dict[str, Any] | None:
     except (OSError, ValueError) as error:
         logger.warning("could not read the metrics of %s: %s", target, error)
         return None
+
+
+def may_read_metrics(address: str | None) -> bool:
+    """Whether ``address`` is one of ``QUIZ_METRICS_ALLOW`` (addresses or networks)."""
+    if not address:
+        return False
+    try:
+        client = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in (current_app.config.get("METRICS_ALLOW") or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            if client in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def targets() -> list[str]:

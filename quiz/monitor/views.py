@@ -3,10 +3,9 @@ monitor of a round."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from quiz.accounts.auth import role_required
@@ -18,30 +17,11 @@ from quiz.rounds.services import get_round
 bp = Blueprint("monitor", __name__, template_folder="templates")
 
 
-def _allowed_address(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        client = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for entry in (current_app.config.get("METRICS_ALLOW") or "").split(","):
-        entry = entry.strip()
-        if not entry:
-            continue
-        try:
-            if client in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 @bp.get("/metrics")
 def metrics() -> Any:
     """The Prometheus text format, for organisers' tokens and ``QUIZ_METRICS_ALLOW``."""
     organiser = current_user.is_authenticated and current_user.has_role(Role.ORGANISER)
-    if not organiser and not _allowed_address(request.remote_addr):
+    if not organiser and not services.may_read_metrics(request.remote_addr):
         abort(404)
     from quiz.monitor.metrics import CONTENT_TYPE, exposition
 

@@ -48,8 +48,8 @@ from quiz.operations import analysis
 from quiz.operations.models import IntegritySignal, SignalKind, SignalStatus
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import MAX_REASON
-from quiz.rounds.services import get_round
-from quiz.standings import services as standings
+from quiz.rounds.services import get_round, lock_round
+from quiz.standings import batch
 from quiz.universities.models import University
 
 FAST_SHARE = 0.25
@@ -289,8 +289,7 @@ def find(session: Session, round_id: int) -> list[Found]:
 def scan(session: Session, round_id: int, *, actor_id: int | None) -> dict[str, int]:
     """Look for the round's signals and keep them for review; the pending ones by kind."""
     get_round(session, round_id)
-    # One scan or decision on a round at a time: two would add the same signal twice.
-    session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+    lock_round(session, round_id)  # two scans at once would add the same signal twice
     found = {(f.kind, f.subject): f for f in find(session, round_id)}
     kept = {
         (signal.kind, signal.subject): signal
@@ -408,8 +407,7 @@ def decide(
     the reason is required and, for a disqualification, read by the student. A
     disqualified attempt leaves every standing in this transaction."""
     round_ = get_round(session, round_id)
-    # One decision on a round at a time: the standings below are recomputed once each.
-    session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+    lock_round(session, round_id)
     signal = get_signal(session, round_id, signal_id)
     session.refresh(signal, with_for_update=True)
     reason = (reason or "").strip()
@@ -467,16 +465,8 @@ def _disqualify(
     adjustments.add_notes(session, fresh, "decision", reason, {"signal": signal.kind})
     analysis.forget(session, round_.id)
     session.expire_all()
-    if not round_.ranked:
-        return
-    students = session.scalars(
-        select(User).where(
-            User.id.in_(select(Attempt.student_id).where(Attempt.id.in_(fresh))),
-        )
-    )
-    for student in list(students):
-        standings.refresh_student_round(session, round_, student)
-    standings.apply_level_changes(session)
+    students = session.scalars(select(Attempt.student_id).where(Attempt.id.in_(fresh)))
+    batch.refresh_students(session, round_, set(students))
 
 
 def _minutes(ms: int) -> str:

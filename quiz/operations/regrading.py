@@ -41,7 +41,7 @@ from quiz.errors import Conflict, InvalidInput
 from quiz.operations import analysis
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import reason_errors
-from quiz.rounds.services import get_round, last_save_instant
+from quiz.rounds.services import get_round, last_save_instant, lock_round
 from quiz.standings import batch, boards
 from quiz.standings import services as standings
 from quiz.standings.boards import StudentEntry
@@ -286,9 +286,8 @@ def _apply(
     """Score every attempt that had the question by the new regrade (only compute it,
     unless ``write``); each attempt's (old, new) score in units."""
     if write:
-        # One regrade of a round at a time: a second organiser's waits here, then reads
-        # what the first one left (PostgreSQL; SQLite takes one writer anyway).
-        session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+        # A second organiser's regrade waits here, then reads what the first one left.
+        lock_round(session, round_.id)
     in_force = select(Regrade).where(
         Regrade.round_id == round_.id, Regrade.question_id == question.id
     )
@@ -335,7 +334,7 @@ def _apply(
     session.flush()
     # The scores were changed by statements: what the session holds of them is old.
     session.expire_all()
-    _restand(session, round_, {item.student_id for item in items})
+    batch.refresh_students(session, round_, {item.student_id for item in items})
     analysis.forget(session, round_.id)
     return changed
 
@@ -393,11 +392,6 @@ def _points(
     if action == "rekey" and version_id:
         return views[version_id].points
     return pinned.points
-
-
-def _restand(session: Session, round_: Round, student_ids: set[int]) -> None:
-    """Every standing of the students whose attempt changed, by the standings' own path."""
-    batch.refresh_students(session, round_, student_ids)
 
 
 def questions_of(session: Session, round_id: int) -> list[str]:

@@ -430,6 +430,13 @@ def get_round(session: Session, round_id: int) -> Round:
     return round_
 
 
+def lock_round(session: Session, round_id: int) -> None:
+    """Hold the round's row until the transaction ends: organisers' changes to one round
+    (a regrade, a scan of signals, a decision) then happen one at a time (PostgreSQL;
+    SQLite takes one writer anyway)."""
+    session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+
+
 def list_rounds(session: Session, *, ranked_only: bool = False) -> list[Round]:
     """Every round (only the ranked ones: those in standings), the soonest to open first."""
     statement = select(Round).order_by(Round.opens_at, Round.id)
