@@ -103,13 +103,10 @@ else
   unset QUIZ_REDIS_URL || true
 fi
 if [ "$MODE" = nginx ]; then export QUIZ_PROXY_HOPS=1; else export QUIZ_PROXY_HOPS=0; fi
-# The live monitor reads every server directly; they let loopback read /metrics.
+# Each server keeps samples of its own metrics under its host name and port (quiz
+# serve's default); loopback may read /metrics.
 export QUIZ_METRICS_ALLOW=127.0.0.1
-if [ "$MODE" = nginx ]; then
-  export QUIZ_MONITOR_TARGETS="http://127.0.0.1:$((PORT + 1)),http://127.0.0.1:$((PORT + 2))"
-else
-  unset QUIZ_MONITOR_TARGETS || true
-fi
+unset QUIZ_INSTANCE_NAME || true
 
 LOCUST_DIST=()
 if [ "$LOCUST_PROCESSES" -gt 1 ]; then LOCUST_DIST=(--processes "$LOCUST_PROCESSES"); fi

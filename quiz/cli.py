@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from datetime import timedelta
@@ -310,6 +311,7 @@ def serve(
     """Serve the site with gunicorn on the configured database (production)."""
     os.environ["QUIZ_ENV"] = "production"
     os.environ["QUIZ_SERVE_HOST"] = host
+    os.environ.setdefault("QUIZ_INSTANCE_NAME", f"{socket.gethostname()}:{port}")
     metrics_directory()
     try:
         app = create_app()  # fail here, once, with the reason, rather than in every worker

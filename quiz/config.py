@@ -72,12 +72,12 @@ def load(instance_path: Path) -> dict[str, Any]:
         # The app's metrics (quiz.monitor): the directory every worker of this server
         # writes them to (``quiz serve`` uses instance/metrics and empties it at start);
         # the addresses that may read /metrics besides organisers' tokens (IPs or
-        # networks, comma-separated); the other servers the live monitor reads
-        # (base URLs, comma-separated; empty: this server only).
+        # networks, comma-separated); the name this server's samples are kept under
+        # (``quiz serve``: host name and port).
         "METRICS_ENABLED": _flag("QUIZ_METRICS_ENABLED", True),
         "METRICS_DIR": os.environ.get("QUIZ_METRICS_DIR") or None,
         "METRICS_ALLOW": os.environ.get("QUIZ_METRICS_ALLOW", ""),
-        "MONITOR_TARGETS": os.environ.get("QUIZ_MONITOR_TARGETS", ""),
+        "INSTANCE_NAME": os.environ.get("QUIZ_INSTANCE_NAME", ""),
         # The ``crowd`` integrity signal: this many accounts starting a round from one address.
         "CROWD_THRESHOLD": int(os.environ.get("QUIZ_CROWD_THRESHOLD", "20")),
         # Count only students a coordinator confirmed (contest setting, default off).

@@ -44,6 +44,10 @@ def init_app(app: Flask) -> None:
         _save_seconds.append(metrics.SAVE_SECONDS)
     app.before_request(_start_clock)
     app.after_request(_count_response)
+    if directory:
+        from quiz.monitor import sampler
+
+        sampler.init_app(app, str(directory))
 
 
 def _start_clock() -> None:

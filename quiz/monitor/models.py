@@ -1,4 +1,4 @@
-"""Samples of each server's counters, taken while the monitor is open."""
+"""Samples of each server's counters, kept every few seconds by the server itself."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class MetricsSample(Base):
     __table_args__ = (Index("ix_metrics_samples_server_at", "server", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: ``this server`` or the address it was read from (``QUIZ_MONITOR_TARGETS``).
+    #: The server's name (``QUIZ_INSTANCE_NAME``; ``this server`` without one).
     server: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     #: Counter totals by short name, and the save-time histogram's cumulative buckets.

@@ -1,11 +1,11 @@
 """The live monitor's figures (contest-operations.md; the app's own metrics).
 
-Each server exposes cumulative counters (``/metrics``). While an organiser has
-the monitor open, every refresh reads each server's counters at most once per
-``SAMPLE_EVERY`` (its own process directly, the others over HTTP) and keeps
-them as a sample in the database, shared by every app server; the figures per
-minute are the differences between samples. A server restarted starts from
-zero again: a counter that went down is counted from zero.
+Each server exposes cumulative counters (``/metrics``) and keeps a sample of
+them in the database every ``SAMPLE_EVERY`` (``quiz.monitor.sampler``, one
+thread of one of its workers), so that the monitor's page reads the database
+only, whichever server it is served by, and never waits on another server. The
+figures per minute are the differences between samples. A server restarted
+starts from zero again: a counter that went down is counted from zero.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,17 +64,16 @@ def parse(text: str) -> dict[str, Any]:
     return values
 
 
-def _read(target: str) -> dict[str, Any] | None:
-    if target == THIS_SERVER:
-        from quiz.monitor.metrics import exposition
+def this_server() -> str:
+    """The name this server's samples are kept under (``QUIZ_INSTANCE_NAME``)."""
+    return current_app.config.get("INSTANCE_NAME") or THIS_SERVER
 
-        return parse(exposition().decode("utf-8"))
-    try:
-        with urllib.request.urlopen(f"{target.rstrip('/')}/metrics", timeout=0.5) as response:
-            return parse(response.read().decode("utf-8"))
-    except (OSError, ValueError) as error:
-        logger.warning("could not read the metrics of %s: %s", target, error)
-        return None
+
+def _read() -> dict[str, Any]:
+    """This server's counters: with several workers, all of them summed."""
+    from quiz.monitor.metrics import exposition
+
+    return parse(exposition().decode("utf-8"))
 
 
 def may_read_metrics(address: str | None) -> bool:
@@ -98,31 +96,18 @@ def may_read_metrics(address: str | None) -> bool:
     return False
 
 
-def targets() -> list[str]:
-    configured = current_app.config.get("MONITOR_TARGETS") or ""
-    return [t.strip() for t in configured.split(",") if t.strip()] or [THIS_SERVER]
-
-
-def sample(session: Session) -> None:
-    """Read every server not read in the last ``SAMPLE_EVERY``; forget old samples."""
+def keep_sample(session: Session, server: str | None = None) -> bool:
+    """Keep a sample of this server's counters unless one was kept less than
+    ``SAMPLE_EVERY`` ago; forget samples older than ``KEEP``."""
+    server = server or this_server()
     moment = now()
-    latest = dict(
-        session.execute(
-            select(MetricsSample.server, func.max(MetricsSample.at)).group_by(MetricsSample.server)
-        ).all()
-    )
-    added = False
-    for target in targets():
-        last = latest.get(target)
-        if last is not None and moment - last < SAMPLE_EVERY:
-            continue
-        values = _read(target)
-        if values is not None:
-            session.add(MetricsSample(server=target, at=moment, values=values))
-            added = True
-    if added:
-        session.execute(delete(MetricsSample).where(MetricsSample.at < moment - KEEP))
-        session.flush()
+    last = session.scalar(select(func.max(MetricsSample.at)).where(MetricsSample.server == server))
+    if last is not None and moment - last < SAMPLE_EVERY:
+        return False
+    session.add(MetricsSample(server=server, at=moment, values=_read()))
+    session.execute(delete(MetricsSample).where(MetricsSample.at < moment - KEEP))
+    session.flush()
+    return True
 
 
 @dataclass
@@ -203,14 +188,17 @@ def minutes_of(samples: list[MetricsSample], since: datetime) -> dict[datetime, 
 class Figures:
     in_progress: int
     minutes: list[Minute]
-    #: The last minute of each server (only when there are several).
-    servers: list[tuple[str, Minute | None, datetime | None]]
+    #: The last minute of each server and its last sample (only when there are several).
+    servers: list[tuple[str, Minute | None, datetime]]
     sampled_at: datetime | None
+    #: A server whose last sample is older than this has gone silent (stopped, or stuck).
+    silent_before: datetime
 
 
 def figures(session: Session, round_id: int) -> Figures:
-    """Sample the servers, then the round's figures for the last ``MINUTES`` minutes."""
-    sample(session)
+    """The round's figures for the last ``MINUTES`` minutes, from every server's
+    samples (this server's taken now if its sampler has not kept a fresh one)."""
+    keep_sample(session)
     moment = now()
     since = moment.replace(second=0, microsecond=0) - timedelta(minutes=MINUTES - 1)
     rows = list(
@@ -225,16 +213,15 @@ def figures(session: Session, round_id: int) -> Figures:
         per_server.setdefault(row.server, []).append(row)
     total: dict[datetime, Minute] = {}
     servers = []
-    for server in targets():
-        minutes = minutes_of(per_server.get(server, []), since)
+    for server in sorted(per_server):
+        minutes = minutes_of(per_server[server], since)
         for start, minute in minutes.items():
             into = total.setdefault(start, Minute(start))
             seconds = minute.seconds
             _add(into, {"counts": minute.counts, "buckets": minute.buckets}, 0.0)
             into.seconds = max(into.seconds, seconds)
         last = max(minutes.values(), key=lambda m: m.start) if minutes else None
-        at = per_server[server][-1].at if per_server.get(server) else None
-        servers.append((server, last, at))
+        servers.append((server, last, per_server[server][-1].at))
     in_progress = session.scalar(
         select(func.count())
         .select_from(Attempt)
@@ -248,5 +235,6 @@ def figures(session: Session, round_id: int) -> Figures:
         in_progress=int(in_progress or 0),
         minutes=sorted(total.values(), key=lambda m: m.start, reverse=True),
         servers=servers if len(servers) > 1 else [],
-        sampled_at=max((at for _s, _m, at in servers if at), default=None),
+        sampled_at=max((at for _s, _m, at in servers), default=None),
+        silent_before=moment - SAMPLE_EVERY * 3,
     )

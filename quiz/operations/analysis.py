@@ -30,8 +30,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    literal,
-    null,
     select,
     text,
 )
@@ -130,30 +128,46 @@ def _ranked(round_id: int) -> Any:
         )
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .where(_finalized(round_id))
-        .cte("ranked")
+        .subquery("ranked")
     )
 
 
-def _groups(ranked: Any) -> tuple[Any, Any, Any]:
-    """k = ceil(0.27 n) in integers; the upper group is the first k, the lower the last k."""
-    k = (ranked.c.n * 27 + 99) // 100
+@dataclass
+class _Sums:
+    """What one version's statistics are made of, summed over its attempts."""
+
+    version_id: int
+    n: int = 0
+    k: int = 0
+    sx: int = 0
+    sxx: int = 0
+    sy: int = 0
+    syy: int = 0
+    sxy: int = 0
+    upper_x: int = 0
+    lower_x: int = 0
+    blank: int = 0
+    #: option id -> attempts that chose it (all, upper group, lower group).
+    chosen: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+_ADDED = ("n", "sx", "sxx", "sy", "syy", "sxy", "upper_x", "lower_x")
+
+
+def _aggregates(session: Session, ranked: Any) -> list[_Sums]:
+    """One pass over the ranked answers, grouped by version and by the answer as
+    stored (a few distinct answers per version): each group's sums, which add up to
+    the version's, and its counts in the two groups. Only the few distinct answers are
+    parsed, here, rather than every answer in the database."""
+    k = (ranked.c.n * 27 + 99) // 100  # ceil(0.27 n) in integers
     upper = ranked.c.place <= k
     lower = ranked.c.place > ranked.c.n - k
-    return k, upper, lower
-
-
-def _aggregates(session: Session, ranked: Any) -> tuple[list[Any], list[Any]]:
-    """In one statement, so that the ranking is computed once (a common table the two
-    aggregates read): each version's sums, and how many attempts gave each distinct
-    answer (all, upper group, lower group)."""
-    k, upper, lower = _groups(ranked)
     # 64-bit: a sum of squares over 100,000 attempts passes 2^31.
     x, y = cast(ranked.c.x, BigInteger), cast(ranked.c.rest, BigInteger)
-    none = cast(null(), BigInteger)
-    sums = select(
-        literal("s").label("kind"),
+    answer = cast(ranked.c.choices, String)
+    query = select(
         ranked.c.version_id,
-        cast(null(), String).label("option"),
+        answer.label("answer"),
         func.count().label("n"),
         cast(func.max(k), BigInteger).label("k"),
         func.sum(x).label("sx"),
@@ -163,28 +177,29 @@ def _aggregates(session: Session, ranked: Any) -> tuple[list[Any], list[Any]]:
         func.sum(x * y).label("sxy"),
         func.sum(case((upper, x), else_=0)).label("upper_x"),
         func.sum(case((lower, x), else_=0)).label("lower_x"),
-        func.sum(case((cast(ranked.c.choices, String) == "[]", 1), else_=0)).label("blank"),
-        none.label("all"),
-        none.label("upper"),
-        none.label("lower"),
-    ).group_by(ranked.c.version_id)
-    # Grouped by the answer as stored (a few distinct answers per version), so that only
-    # those few are parsed, here, rather than every answer in the database.
-    answer = cast(ranked.c.choices, String)
-    chosen = select(
-        literal("o"),
-        ranked.c.version_id,
-        answer,
-        *([none] * 10),
-        func.count(),
-        func.sum(case((upper, 1), else_=0)),
-        func.sum(case((lower, 1), else_=0)),
+        func.sum(case((upper, 1), else_=0)).label("upper"),
+        func.sum(case((lower, 1), else_=0)).label("lower"),
     ).group_by(ranked.c.version_id, answer)
     if session.get_bind().dialect.name == "postgresql":
         # The ranking sorts every answer of the round: in memory rather than on disk.
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
-    rows = list(session.execute(sums.union_all(chosen)))
-    return [r for r in rows if r.kind == "s"], [r for r in rows if r.kind == "o"]
+        session.execute(text("SET LOCAL work_mem = '128MB'"))
+    versions: dict[int, _Sums] = {}
+    for row in session.execute(query):
+        sums = versions.setdefault(row.version_id, _Sums(row.version_id))
+        for name in _ADDED:
+            setattr(sums, name, getattr(sums, name) + int(getattr(row, name)))
+        sums.k = max(sums.k, int(row.k))
+        options = json.loads(row.answer or "[]")
+        if not options:
+            sums.blank += int(row.n)
+        for option in options:
+            every, top, bottom = sums.chosen.get(str(option), (0, 0, 0))
+            sums.chosen[str(option)] = (
+                every + int(row.n),
+                top + int(row.upper),
+                bottom + int(row.lower),
+            )
+    return list(versions.values())
 
 
 def of_round(session: Session, round_: Round) -> RoundAnalysis:
@@ -233,17 +248,7 @@ def analyse(session: Session, round_id: int) -> RoundAnalysis:
         .group_by(Attempt.score_units, Attempt.max_score)
     ).all()
     attempts = sum(count for _units, _max, count in levels)
-    sums, options = _aggregates(session, _ranked(round_id))
-    chosen: dict[int, dict[str, tuple[int, int, int]]] = {}
-    for row in options:
-        counts = chosen.setdefault(row.version_id, {})
-        for option in json.loads(row.option or "[]"):
-            before = counts.get(str(option), (0, 0, 0))
-            counts[str(option)] = (
-                before[0] + row.all,
-                before[1] + row.upper,
-                before[2] + row.lower,
-            )
+    sums = _aggregates(session, _ranked(round_id))
     views = cache.versions(session, [row.version_id for row in sums])
     numbers = dict(
         session.execute(
@@ -252,21 +257,19 @@ def analyse(session: Session, round_id: int) -> RoundAnalysis:
             )
         ).all()
     )
-    questions = [
-        _question(row, views[row.version_id], numbers[row.version_id], chosen) for row in sums
-    ]
+    questions = [_question(row, views[row.version_id], numbers[row.version_id]) for row in sums]
     questions.sort(key=_worst_first)
     return _round(levels, attempts, questions)
 
 
-def _question(row: Any, view: Any, number: int, chosen: dict) -> QuestionRow:
-    n, k = int(row.n), int(row.k)
+def _question(row: _Sums, view: Any, number: int) -> QuestionRow:
+    n, k = row.n, row.k
     full = view.points * SCORE_UNIT or 1
     facility = int(row.sx) / (n * full)
     discrimination = None
     if n >= MIN_FOR_DISCRIMINATION:
-        discrimination = (int(row.upper_x) - int(row.lower_x)) / (k * full)
-    counts = chosen.get(row.version_id, {})
+        discrimination = (row.upper_x - row.lower_x) / (k * full)
+    counts = row.chosen
     key = set(view.correct_ids())
     options = []
     for option_id in view.option_ids():
@@ -289,18 +292,18 @@ def _question(row: Any, view: Any, number: int, chosen: dict) -> QuestionRow:
         facility=facility,
         discrimination=discrimination,
         point_biserial=_correlation(n, row),
-        blank=int(row.blank) / n,
+        blank=row.blank / n,
         options=options,
         flags=_flags(facility, discrimination, options),
     )
 
 
-def _correlation(n: int, row: Any) -> float | None:
+def _correlation(n: int, row: _Sums) -> float | None:
     """Pearson's r of the item score with the rest of the attempt's score (from sums)."""
-    sx, sy = int(row.sx), int(row.sy)
-    cov = n * int(row.sxy) - sx * sy
-    var_x = n * int(row.sxx) - sx * sx
-    var_y = n * int(row.syy) - sy * sy
+    sx, sy = row.sx, row.sy
+    cov = n * row.sxy - sx * sy
+    var_x = n * row.sxx - sx * sx
+    var_y = n * row.syy - sy * sy
     if var_x <= 0 or var_y <= 0:
         return None
     return cov / math.sqrt(var_x * var_y)

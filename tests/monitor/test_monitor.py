@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from quiz.accounts.models import Role
 from quiz.clock import now
@@ -127,20 +127,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_served_instance_sums_its_workers_and_the_monitor_reads_it_over_http(
-    app, make_user, make_round, tmp_path
-):
+def test_a_served_instance_sums_its_workers_and_keeps_its_own_samples(tmp_path):
     port = free_port()
+    database = f"sqlite:///{tmp_path / 'quiz.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIZ_", "PROMETHEUS"))}
     env.update(
         QUIZ_INSTANCE_PATH=str(tmp_path),
         QUIZ_SECRET_KEY="m" * 48,
-        QUIZ_DATABASE_URL=f"sqlite:///{tmp_path / 'quiz.db'}",
+        QUIZ_DATABASE_URL=database,
         QUIZ_RATELIMIT_ENABLED="false",
         QUIZ_METRICS_ALLOW="127.0.0.1",
         QUIZ_METRICS_DIR=str(tmp_path / "metrics"),
+        QUIZ_INSTANCE_NAME="server-a",
     )
-    (tmp_path / "metrics").mkdir()
+    subprocess.run([sys.executable, "-m", "quiz", "db", "upgrade"], env=env, check=True)
+    (tmp_path / "metrics").mkdir(exist_ok=True)
     (tmp_path / "metrics" / "counter_1.db").write_bytes(b"left by an earlier run")
     server = subprocess.Popen(
         [sys.executable, "-m", "quiz", "serve", "--port", str(port), "--workers", "2"],
@@ -150,6 +151,7 @@ def test_a_served_instance_sums_its_workers_and_the_monitor_reads_it_over_http(
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    engine = create_engine(database)
     try:
         for _ in range(80):
             try:
@@ -168,17 +170,50 @@ def test_a_served_instance_sums_its_workers_and_the_monitor_reads_it_over_http(
             read = services.parse(response.read().decode("utf-8"))
         assert read["requests"] >= 201
         assert len(pids) >= 2, "both workers wrote metrics"  # and they were summed
-
-        round_ = make_round()
-        organiser = log_in(app, make_user(Role.ORGANISER))
-        app.config["MONITOR_TARGETS"] = f"{base}, http://127.0.0.1:1"
-        try:
-            page = organiser.get(
-                f"/organiser/rounds/{round_.id}/monitor", headers={"Accept-Language": "en"}
-            ).get_data(as_text=True)
-        finally:
-            app.config["MONITOR_TARGETS"] = ""
-        assert f'data-server="{base}"' in page and "not read" in page
+        # Nobody has the monitor open: the server keeps its samples by itself, one
+        # worker for both, every 5 seconds.
+        kept: list = []
+        for _ in range(60):
+            with engine.connect() as connection:
+                kept = connection.execute(
+                    select(MetricsSample.server, MetricsSample.values).order_by(MetricsSample.at)
+                ).all()
+            if len(kept) >= 2:
+                break
+            time.sleep(0.5)
+        assert {server for server, _values in kept} == {"server-a"}
+        assert len(kept) >= 2 and kept[-1][1]["requests"] >= 201
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=15)
+        engine.dispose()
+
+
+def test_the_monitor_shows_each_server_from_its_samples_and_one_gone_silent(
+    app, make_user, make_round, db_session
+):
+    round_ = make_round()
+    organiser = log_in(app, make_user(Role.ORGANISER))
+    moment = (now() + timedelta(minutes=1)).replace(second=30, microsecond=0)
+    for server, last in (("web-1:8000", moment), ("web-2:8000", moment - timedelta(seconds=20))):
+        for seconds, saves in ((20, 0), (0, 50)):
+            db_session.add(
+                MetricsSample(
+                    server=server,
+                    at=last - timedelta(seconds=seconds),
+                    values={"saves": saves, "save_buckets": [["+Inf", saves]]},
+                )
+            )
+    db_session.flush()
+    with time_machine.travel(moment, tick=False):
+        page = organiser.get(
+            f"/organiser/rounds/{round_.id}/monitor?part=figures",
+            headers={"Accept-Language": "en"},
+        ).get_data(as_text=True)
+    rows = {
+        server: page.split(f'data-server="{server}"')[1].split("</tr>")[0]
+        for server in ("web-1:8000", "web-2:8000")
+    }
+    assert '<td class="num">2.5</td>' in rows["web-1:8000"]  # 50 saves in 20 s
+    assert "silent since" not in rows["web-1:8000"]
+    assert "silent since" in rows["web-2:8000"]  # its last sample is 20 s old
