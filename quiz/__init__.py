@@ -30,6 +30,8 @@ from quiz.monitor.views import bp as monitor_bp
 from quiz.operations.views import bp as operations_bp
 from quiz.organiser.rounds import bp as rounds_admin_bp
 from quiz.organiser.views import bp as organiser_bp
+from quiz.results import services as results
+from quiz.results.views import bp as results_bp
 from quiz.rounds.forms import ROUND_STATUS_LABELS
 from quiz.standings.views import bp as boards_bp
 from quiz.universities.views import bp as universities_bp
@@ -47,6 +49,7 @@ BLUEPRINTS = (
     rounds_admin_bp,
     operations_bp,
     monitor_bp,
+    results_bp,
     api_bp,
 )
 
@@ -84,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     app.jinja_env.globals["ROUND_STATUS_LABELS"] = ROUND_STATUS_LABELS
+    app.jinja_env.globals["results_state"] = results.state_of
+    app.jinja_env.globals["RESULTS_LABELS"] = results.STATE_LABELS
     app.context_processor(lambda: {"current_locale": str(get_locale() or "vi")})
     register_error_handlers(app)
     return app

@@ -16,9 +16,12 @@ from quiz.accounts.models import Role, User
 from quiz.accounts.passwords import hash_password
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.services import finalize
+from quiz.bank.models import Question, QuestionVersion
 from quiz.clock import now
 from quiz.operations import integrity, regrading
 from quiz.operations import services as operations
+from quiz.results import appeals
+from quiz.results import services as results
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import OverrideData
 from quiz.rounds.services import (
@@ -176,12 +179,14 @@ def ensure_demo_rounds(session: Session, rng: random.Random | None = None) -> bo
     )
     miskeyed = _synthetic_attempts(session, closed, rng)
     _demo_override(session, open_round)
-    _demo_regrade(session, closed, miskeyed)
+    regraded = _demo_regrade(session, closed, miskeyed)
     integrity.scan(session, closed.id, actor_id=None)
+    if regraded is not None:
+        _demo_appeals(session, closed, regraded, miskeyed)
     return True
 
 
-def _demo_regrade(session: Session, round_: Round, miskeyed: str) -> None:
+def _demo_regrade(session: Session, round_: Round, miskeyed: str) -> str | None:
     """One question of the closed round neutralised (not the miskeyed one, which the
     item analysis leaves for the organiser to find): the audit log shows a regrade, and
     the students who had it read a note on their result."""
@@ -198,6 +203,48 @@ def _demo_regrade(session: Session, round_: Round, miskeyed: str) -> None:
             dry_run=False,
             actor_id=None,
         )
+        return questions[0]
+    return None
+
+
+def _demo_appeals(session: Session, round_: Round, regraded: str, miskeyed: str) -> None:
+    """Two appeals on the closed round, answered: one on the neutralised question
+    (accepted with that regrade), one on the miskeyed question (rejected, which the
+    item analysis shows may need a second look); then the results made official."""
+    results.set_appeal_window(session, round_.id, results.DEFAULT_APPEAL_HOURS, actor_id=None)
+    filed = []
+    for key, text in (
+        (regraded, "Câu hỏi có thể hiểu theo hai cách, em chọn theo cách hiểu thứ hai."),
+        (miskeyed, "Em nghĩ đáp án của câu này chưa đúng với văn bản Công ước."),
+    ):
+        item = session.execute(
+            select(AttemptItem.attempt_id, AttemptItem.position, Attempt.student_id)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Attempt.round_id == round_.id, Question.key == key)
+            .where(Attempt.id.not_in([a.attempt_id for a in filed]))
+            .order_by(Attempt.id)
+            .limit(1)
+        ).first()
+        if item is not None:
+            filed.append(
+                appeals.file(
+                    session, item.attempt_id, item.position, text, student_id=item.student_id
+                )
+            )
+    for appeal, decision, reason in zip(
+        filed,
+        ("accept", "reject"),
+        (
+            "Đúng vậy: câu hỏi đã được chấm lại, mọi thí sinh được trọn điểm câu này.",
+            "Đáp án đúng theo Điều 7 của Công ước; Ban tổ chức sẽ xem lại cách diễn đạt.",
+        ),
+        strict=False,
+    ):
+        appeals.answer(session, round_.id, [appeal.id], decision, reason, actor_id=None)
+    results.set_appeal_window(session, round_.id, 0, actor_id=None)
+    results.make_official(session, round_.id, actor_id=None)
 
 
 def _demo_override(session: Session, round_: Round) -> None:

@@ -17,6 +17,7 @@ from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.db import Base
 from quiz.monitor.models import MetricsSample
 from quiz.operations.models import IntegritySignal, RoundAnalysisCache
+from quiz.results.models import Appeal
 from quiz.rounds.models import Round, RoundOverride
 from quiz.standings.models import (
     OverallStanding,
@@ -28,6 +29,7 @@ from quiz.universities.models import University
 
 __all__ = [
     "ApiToken",
+    "Appeal",
     "Attempt",
     "AttemptItem",
     "AttemptNote",

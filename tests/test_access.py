@@ -86,6 +86,14 @@ ACCESS = {
     "operations.integrity_scan": "organiser",
     "operations.integrity_decide": "organiser",
     "monitor.round_monitor": "organiser",
+    "results.appeal": "own",
+    "results.file_appeal": "own",
+    "results.queue": "organiser",
+    "results.appeal_window": "organiser",
+    "results.answer": "organiser",
+    "results.official": "organiser",
+    "results.reopen": "organiser",
+    "results.university_appeals": "coordinator",
     # Organisers, or the addresses in QUIZ_METRICS_ALLOW (none here); others: 404.
     "monitor.metrics": "metrics",
     "api.openapi": "public",
@@ -105,13 +113,20 @@ ACCESS = {
     "api.integrity_signals": "organiser",
     "api.scan_signals": "organiser",
     "api.decide_signal": "organiser",
+    "api.round_results": "public",
+    "api.file_appeal": "own",
+    "api.round_appeals": "login",
+    "api.answer_appeals": "organiser",
+    "api.appeal_window": "organiser",
+    "api.make_official": "organiser",
+    "api.reopen_results": "organiser",
     "api.start_attempt": "student",
     "api.read_attempt": "own",
     "api.save_answer": "own",
     "api.submit_attempt": "own",
 }
 #: A valid body where an empty one would be refused before anyone's rights are looked at.
-BODIES = {"api.save_answer": {"choices": []}}
+BODIES = {"api.save_answer": {"choices": []}, "api.file_appeal": {"position": 1, "text": "?"}}
 PEOPLE = ("visitor", "student", "other_student", "coordinator", "other_coordinator", "organiser")
 
 
@@ -143,6 +158,7 @@ def world(app, make_user, make_university, make_round, db_session, make_bank):
         "position": 1,
         "override_id": 1,
         "signal_id": 1,
+        "question_id": 1,
         "key": "basics-easy-single-01",
         "code": home.code,
         "token": "not-a-token",

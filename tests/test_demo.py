@@ -19,6 +19,7 @@ from quiz.audit.models import AuditEntry
 from quiz.db import get_session
 from quiz.operations.analysis import analyse
 from quiz.operations.integrity import pending_counts
+from quiz.results.models import Appeal
 from quiz.rounds.models import Round
 
 
@@ -98,3 +99,9 @@ def test_demo_has_a_flagged_question_an_override_a_regrade_and_signals(demo, tmp
         assert {"operations.override", "operations.regrade"} <= actions
         pending = pending_counts(session, closed.id)
         assert pending["fast"] >= 1 and pending["crowd"] == 1
+        # Its results are official, after two appeals answered.
+        assert closed.official_at is not None and closed.results_published_at is not None
+        answered = sorted(
+            session.scalars(select(Appeal.status).where(Appeal.round_id == closed.id))
+        )
+        assert answered == ["accepted", "rejected"]

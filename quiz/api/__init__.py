@@ -7,6 +7,7 @@ from quiz.api import (
     integrity,
     leaderboards,
     operations,
+    results,
     rounds,
     universities,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "integrity",
     "leaderboards",
     "operations",
+    "results",
     "rounds",
     "universities",
 ]

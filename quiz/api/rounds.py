@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import get_locale
 from flask_login import current_user
@@ -32,6 +32,10 @@ class BlueprintLineIn(BaseModel):
 class PredictionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: Texts
+    counts: Literal["full_marks"] | None = Field(
+        default=None,
+        description="full_marks: the platform counts the true value (entries with full marks)",
+    )
 
 
 class RoundIn(BaseModel):
@@ -122,6 +126,7 @@ def round_data(body: RoundIn) -> RoundData:
         review=body.review,
         leaderboard_freeze_at=utc(body.leaderboard_freeze_at),
         prediction_text=texts(body.prediction.text) if body.prediction else None,
+        prediction_counts=body.prediction.counts if body.prediction else None,
         ranked=body.ranked,
     )
 
@@ -153,7 +158,9 @@ def full(round_: Round) -> dict[str, Any]:
         multiple_choice_policy=round_.multiple_choice_policy,
         review=round_.review,
         leaderboard_freeze_at=iso(round_.leaderboard_freeze_at),
-        prediction=PredictionIn(text=round_.prediction_text) if round_.prediction_text else None,
+        prediction=PredictionIn(text=round_.prediction_text, counts=round_.prediction_counts)
+        if round_.prediction_text
+        else None,
         question_count=round_.question_count,
         status=services.status_now(round_),
         ranked=round_.ranked,

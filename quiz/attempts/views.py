@@ -26,6 +26,8 @@ from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
 from quiz.errors import Conflict, NotFound, ServiceError
 from quiz.i18n import localized
+from quiz.results import appeals
+from quiz.results import services as results
 from quiz.rounds import overrides
 from quiz.rounds.services import (
     get_round,
@@ -240,6 +242,9 @@ def result(attempt_id: int) -> Any:
         notes=notes.of_attempt(get_session(), attempt),
         review=services.review_allowed(attempt, round_),
         review_at=last_save_instant(round_),
+        appeals_open=results.appeals_open(round_),
+        appeals=appeals.of_attempt(get_session(), attempt.id),
+        APPEAL_LABELS=appeals.STATUS_LABELS,
     )
 
 
@@ -257,4 +262,5 @@ def review(attempt_id: int) -> Any:
         round=round_,
         regrades=adjustments.regrades_of(get_session(), round_.id),
         ACTION_LABELS=notes.ACTION_LABELS,
+        appeal_links=results.appeals_open(round_),
     )

@@ -46,10 +46,12 @@ from quiz.errors import Conflict, InvalidInput, NotFound
 from quiz.i18n import local_datetime
 from quiz.operations import analysis
 from quiz.operations.models import IntegritySignal, SignalKind, SignalStatus
+from quiz.results import services as results
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import MAX_REASON
 from quiz.rounds.services import get_round, lock_round
 from quiz.standings import batch
+from quiz.standings import services as standings
 from quiz.universities.models import University
 
 FAST_SHARE = 0.25
@@ -406,8 +408,9 @@ def decide(
     """``clear`` the signal, or ``disqualify`` the ``attempts`` named (among its own);
     the reason is required and, for a disqualification, read by the student. A
     disqualified attempt leaves every standing in this transaction."""
-    round_ = get_round(session, round_id)
     lock_round(session, round_id)
+    round_ = get_round(session, round_id)
+    session.refresh(round_)
     signal = get_signal(session, round_id, signal_id)
     session.refresh(signal, with_for_update=True)
     reason = (reason or "").strip()
@@ -427,6 +430,8 @@ def decide(
         raise InvalidInput(errors)
     if signal.status != SignalStatus.PENDING.value:
         raise Conflict(_l("This signal was already decided."), code="already_decided")
+    if chosen:
+        results.refuse_if_official(round_)
     moment = now()
     signal.status = SignalStatus.DISQUALIFIED.value if chosen else SignalStatus.CLEARED.value
     signal.decided_at, signal.decided_by, signal.reason = moment, actor_id, reason
@@ -467,6 +472,7 @@ def _disqualify(
     session.expire_all()
     students = session.scalars(select(Attempt.student_id).where(Attempt.id.in_(fresh)))
     batch.refresh_students(session, round_, set(students))
+    standings.count_prediction(session, round_)  # an attempt with full marks may be gone
 
 
 def _minutes(ms: int) -> str:

@@ -39,6 +39,7 @@ from quiz.bank.models import Question, QuestionVersion
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput
 from quiz.operations import analysis
+from quiz.results import services as results
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import reason_errors
 from quiz.rounds.services import get_round, last_save_instant, lock_round
@@ -92,8 +93,8 @@ def regrade(
 
     Raises InvalidInput (unknown action or question, a question the round never had,
     a version that does not fit, no reason) or Conflict (the round not past its last
-    save instant; another regrade of the question applied at the same moment), in
-    both cases changing nothing.
+    save instant; its results official, for applying; another regrade of the question
+    applied at the same moment), in both cases changing nothing.
     """
     round_ = get_round(session, round_id)
     question, version = _check(session, round_, data)
@@ -102,6 +103,11 @@ def regrade(
             _l("A question is regraded once the round's last save instant has passed."),
             code="round_running",
         )
+    if not dry_run:
+        # Official results change only once reopened (a dry run may look first).
+        lock_round(session, round_.id)
+        session.refresh(round_)
+        results.refuse_if_official(round_)
     _finalize_expired(session, round_)
     before = _board(session, round_)
     if dry_run and _one_attempt_each(session, round_):
@@ -335,6 +341,7 @@ def _apply(
     # The scores were changed by statements: what the session holds of them is old.
     session.expire_all()
     batch.refresh_students(session, round_, {item.student_id for item in items})
+    standings.count_prediction(session, round_, actor_id=actor_id)  # full marks may move
     analysis.forget(session, round_.id)
     return changed
 

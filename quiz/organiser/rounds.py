@@ -16,6 +16,7 @@ from quiz.bank.services import topics
 from quiz.db import get_session, writes_on_get
 from quiz.errors import InvalidInput, ServiceError
 from quiz.operations import analysis, integrity
+from quiz.results import services as results
 from quiz.rounds import services
 from quiz.rounds.forms import ATTEMPT_POLICY_LABELS, MC_POLICY_LABELS, REVIEW_LABELS, RoundForm
 from quiz.rounds.models import Round
@@ -135,6 +136,7 @@ def detail(round_id: int) -> Any:
         analysis=analysis.of_round(session, round_) if status == "closed" else None,
         FLAG_LABELS=analysis.FLAG_LABELS,
         signals_pending=sum(integrity.pending_counts(session, round_id).values()),
+        appeals_waiting=results.open_appeals_count(session, round_id),
     )
 
 

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -30,7 +31,7 @@ from wtforms.validators import (
 
 from quiz.bank.forms import DIFFICULTY_LABELS
 from quiz.bank.schema import LOCALES
-from quiz.rounds.services import BlueprintLine, RoundData
+from quiz.rounds.services import PREDICTION_FULL_MARKS, BlueprintLine, RoundData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 REVIEW_LABELS = {
@@ -143,6 +144,9 @@ class RoundForm(FlaskForm):
     prediction_fr = TextAreaField(
         _l("Prediction question in French"), validators=[Optional(), Length(max=500)]
     )
+    prediction_counted = BooleanField(
+        _l("The question asks how many entries score full marks: the platform counts the answer"),
+    )
     blueprint = FieldList(FormField(BlueprintLineForm), min_entries=1, max_entries=50)
 
     def set_topics(self, slugs: list[str]) -> None:
@@ -180,6 +184,7 @@ class RoundForm(FlaskForm):
             review=self.review.data,
             leaderboard_freeze_at=to_utc(self.leaderboard_freeze_at.data),
             prediction_text={k: v for k, v in prediction.items() if v} or None,
+            prediction_counts=PREDICTION_FULL_MARKS if self.prediction_counted.data else None,
             ranked=self.kind.data != "practice",
         )
 
@@ -187,6 +192,7 @@ class RoundForm(FlaskForm):
         for loc in LOCALES:
             getattr(self, f"title_{loc}").data = data.title.get(loc, "")
             getattr(self, f"prediction_{loc}").data = (data.prediction_text or {}).get(loc, "")
+        self.prediction_counted.data = data.prediction_counts == PREDICTION_FULL_MARKS
         self.opens_at.data = to_local(data.opens_at)
         self.closes_at.data = to_local(data.closes_at)
         self.time_limit_seconds.data = data.time_limit_seconds

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.clock import now
@@ -73,8 +73,13 @@ class Round(Base):
     leaderboard_freeze_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The tie-break question per locale, e.g. "How many entries will score full marks?".
     prediction_text: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
-    #: The true answer, entered by organisers after the round closes.
+    #: The true answer: entered by organisers after the round closes, or computed.
     prediction_value: Mapped[int | None]
+    #: ``full_marks``: the platform counts the true value (the counted entries with
+    #: full marks) until an organiser enters one; None: organisers enter it.
+    prediction_counts: Mapped[str | None] = mapped_column(String(16))
+    #: Whether an organiser entered the value (the platform then never replaces it).
+    prediction_entered: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: False for a practice round: scored and shown to the student, in no standing.
     ranked: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: When organisers published the results: public boards stop being frozen.
@@ -90,6 +95,11 @@ class Round(Base):
     #: attempt run to, when later than ``closes_at``: the round's last save instant
     #: (and so its review) waits for it. It only ever moves later.
     extended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The appeal window (contest-operations.md, Results), once organisers open it.
+    appeals_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    appeals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the organisers made the results official (None: provisional, or reopened).
+    official_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -65,6 +65,8 @@ class RoundData:
     review: str = Review.AFTER_CLOSE.value
     leaderboard_freeze_at: datetime | None = None
     prediction_text: dict[str, str] | None = None
+    #: ``full_marks``: the platform counts the prediction's true value.
+    prediction_counts: str | None = None
     #: False: a practice round, in no standing (contest-operations.md, Practice rounds).
     ranked: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -242,6 +244,8 @@ def _check_values(data: RoundData) -> None:
             "who finish could pass them to students still working. Show them after the "
             "round's last save instant, or make it a practice round."
         )
+    if data.prediction_counts not in (None, PREDICTION_FULL_MARKS):
+        errors["prediction"] = _l("The platform can count only the entries with full marks.")
     if errors:
         raise InvalidInput(errors)
 
@@ -259,6 +263,7 @@ def _apply(round_: Round, data: RoundData) -> None:
     round_.review = data.review
     round_.leaderboard_freeze_at = data.leaderboard_freeze_at
     round_.prediction_text = data.prediction_text or None
+    round_.prediction_counts = data.prediction_counts if data.prediction_text else None
     round_.ranked = data.ranked
 
 
@@ -337,6 +342,7 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "review": round_.review,
         "leaderboard_freeze_at": round_.leaderboard_freeze_at,
         "prediction_text": round_.prediction_text or None,
+        "prediction_counts": round_.prediction_counts,
         "ranked": round_.ranked,
     }
     new = {
@@ -352,9 +358,14 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "review": data.review,
         "leaderboard_freeze_at": data.leaderboard_freeze_at,
         "prediction_text": data.prediction_text or None,
+        "prediction_counts": data.prediction_counts if data.prediction_text else None,
         "ranked": data.ranked,
     }
     return {key for key in current if current[key] != new[key]}
+
+
+#: The prediction whose true value the platform counts: the entries with full marks.
+PREDICTION_FULL_MARKS = "full_marks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +385,9 @@ class RoundView:
     first_started_at: datetime | None
     ranked: bool
     extended_until: datetime | None
+    appeals_open_at: datetime | None
+    appeals_close_at: datetime | None
+    official_at: datetime | None
 
     def status_at(self, moment: datetime) -> RoundStatus:
         return window_status(self.opens_at, self.closes_at, moment)
@@ -468,6 +482,7 @@ def round_data_of(round_: Round) -> RoundData:
         review=round_.review,
         leaderboard_freeze_at=round_.leaderboard_freeze_at,
         prediction_text=dict(round_.prediction_text) if round_.prediction_text else None,
+        prediction_counts=round_.prediction_counts,
         ranked=round_.ranked,
     )
 

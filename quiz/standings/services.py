@@ -25,6 +25,7 @@ from quiz.audit.services import record
 from quiz.clock import now
 from quiz.db import dialect_insert
 from quiz.rounds.models import AttemptPolicy, Round
+from quiz.rounds.services import PREDICTION_FULL_MARKS, last_save_instant
 from quiz.standings import aggregates
 from quiz.standings.aggregates import verification_required
 from quiz.standings.models import (
@@ -376,17 +377,16 @@ def student_counting_changed(session: Session, student: User) -> None:
 
 
 def refresh_round(session: Session, round_: Round) -> None:
-    """Recompute every student of ``round_`` (after a freeze is lifted, or a true value set)."""
+    """Recompute every student of ``round_`` (after a freeze is lifted, or a true value
+    set), in batches of students (``quiz.standings.batch``, which imports this module)."""
+    from quiz.standings import batch
+
     if not round_.ranked:
         return
     students = session.scalars(
-        select(User).where(
-            User.id.in_(select(Attempt.student_id).where(Attempt.round_id == round_.id).distinct())
-        )
+        select(Attempt.student_id).where(Attempt.round_id == round_.id).distinct()
     )
-    for student in list(students):
-        refresh_student_round(session, round_, student)
-    apply_level_changes(session)
+    batch.refresh_students(session, round_, set(students))
 
 
 def publish_results(session: Session, round_: Round, *, actor_id: int | None) -> None:
@@ -402,9 +402,36 @@ def set_prediction_value(
 ) -> None:
     """Enter the prediction question's true value; ties are then broken by it."""
     round_.prediction_value = value
+    round_.prediction_entered = True
     session.flush()
     refresh_round(session, round_)
     record(session, actor_id, "rounds.prediction_value", f"round:{round_.id}", value=value)
+
+
+def count_prediction(session: Session, round_: Round, *, actor_id: int | None = None) -> bool:
+    """The prediction's true value counted by the platform (contest-operations.md): for
+    a ranked round whose question asks how many entries score full marks, once its last
+    save instant has passed and unless an organiser entered a value, the counted entries
+    with full marks; the round's rankings follow it. True when the value changed.
+
+    Called at each step of the results (the appeal window, official results) and after
+    each change of scores (a regrade, a disqualification)."""
+    if (
+        not round_.ranked
+        or not round_.prediction_text
+        or round_.prediction_counts != PREDICTION_FULL_MARKS
+        or round_.prediction_entered
+        or now() <= last_save_instant(round_)
+    ):
+        return False
+    value = full_marks_count(session, round_)
+    if value == round_.prediction_value:
+        return False
+    round_.prediction_value = value
+    session.flush()
+    refresh_round(session, round_)
+    record(session, actor_id, "rounds.prediction_counted", f"round:{round_.id}", value=value)
+    return True
 
 
 def full_marks_count(session: Session, round_: Round) -> int:

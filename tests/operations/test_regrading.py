@@ -54,9 +54,12 @@ def bank(session, corrections=None):
     )
 
 
-def closed_round(session, users, answers, moment, max_attempts=1, durations=None):
+def closed_round(
+    session, users, answers, moment, max_attempts=1, durations=None, predictions=None, **fields
+):
     """A round of the 4 questions, closed; ``answers[i][key]`` is what user i chose (a
-    user listed twice takes a second attempt), in ``durations[i]`` seconds (7 s each)."""
+    user listed twice takes a second attempt), in ``durations[i]`` seconds (7 s each),
+    predicting ``predictions[i]``; ``fields`` are more of the round's values."""
     bank(session)
     round_ = create_round(
         session,
@@ -67,6 +70,7 @@ def closed_round(session, users, answers, moment, max_attempts=1, durations=None
             time_limit_seconds=600,
             blueprint=[BlueprintLine(4, "rg", "easy")],
             max_attempts=max_attempts,
+            **fields,
         ),
         actor_id=None,
     )
@@ -79,7 +83,9 @@ def closed_round(session, users, answers, moment, max_attempts=1, durations=None
                 if choice:
                     attempts.save_answer(session, started.attempt_id, user, item.position, [choice])
             clock.shift(timedelta(seconds=durations[index] if durations else 7))
-            attempts.submit(session, started.attempt_id, user, None)
+            attempts.submit(
+                session, started.attempt_id, user, predictions[index] if predictions else None
+            )
     return round_
 
 
