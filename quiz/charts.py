@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from itertools import count
 
 from markupsafe import Markup, escape
@@ -37,3 +39,22 @@ def bar_chart(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>'
         f"{''.join(parts)}</svg><figcaption>{escape(title)}</figcaption></figure>"
     )
+
+
+def score_bins(
+    top: int, scores: Iterable[tuple[float, int]], most: int = 11
+) -> list[tuple[str, int]]:
+    """(points, how many) as at most ``most`` bars from 0 to ``top`` points, labelled
+    "7" or "3–5": a distribution drawn to the best possible score, never to the best
+    score reached."""
+    top = max(top, 1)
+    bins = min(most, top + 1)
+    width = (top + 1) / bins
+    counts = [0] * bins
+    for points, number in scores:
+        counts[min(int(points / width), bins - 1)] += number
+    labels = []
+    for index in range(bins):
+        low, high = math.ceil(index * width), math.ceil((index + 1) * width) - 1
+        labels.append(f"{low}" if low >= high else f"{low}–{high}")
+    return list(zip(labels, counts, strict=True))

@@ -94,6 +94,9 @@ ACCESS = {
     "results.official": "organiser",
     "results.reopen": "organiser",
     "results.university_appeals": "coordinator",
+    "results.export": "organiser",
+    "results.public_overall": "public",
+    "results.public_round": "public",
     # Organisers, or the addresses in QUIZ_METRICS_ALLOW (none here); others: 404.
     "monitor.metrics": "metrics",
     "api.openapi": "public",
@@ -159,6 +162,8 @@ def world(app, make_user, make_university, make_round, db_session, make_bank):
         "override_id": 1,
         "signal_id": 1,
         "question_id": 1,
+        "kind": "students",
+        "fmt": "csv",
         "key": "basics-easy-single-01",
         "code": home.code,
         "token": "not-a-token",

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
 from quiz.bank import cache
 from quiz.bank.models import QuestionVersion
+from quiz.charts import score_bins
 from quiz.clock import now
 from quiz.db import dialect_insert
 from quiz.operations.models import RoundAnalysisCache
@@ -428,14 +429,4 @@ def _fixed(value: float | None) -> str:
 def score_bars(result: RoundAnalysis, most: int = 11) -> list[tuple[str, int]]:
     """The distribution as at most ``most`` bars from 0 to the round's maximum (never
     to the best score reached)."""
-    top = max(result.max_score, 1)
-    bins = min(most, top + 1)
-    width = (top + 1) / bins
-    counts = [0] * bins
-    for points, attempts in result.distribution:
-        counts[min(int(points / width), bins - 1)] += attempts
-    labels = []
-    for index in range(bins):
-        low, high = math.ceil(index * width), math.ceil((index + 1) * width) - 1
-        labels.append(f"{low}" if low >= high else f"{low}–{high}")
-    return list(zip(labels, counts, strict=True))
+    return score_bins(result.max_score, result.distribution, most)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -14,10 +14,11 @@ from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
 from quiz.attempts import adjustments, notes
 from quiz.attempts import services as attempts
+from quiz.charts import bar_chart
 from quiz.coordinator import services as coordinator
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.results import appeals, services
+from quiz.results import appeals, exports, public, services
 from quiz.results.forms import (
     AnswerForm,
     AppealForm,
@@ -26,10 +27,61 @@ from quiz.results.forms import (
     ReopenForm,
 )
 from quiz.results.models import AppealStatus
-from quiz.rounds.services import get_round
-from quiz.web import apply_errors
+from quiz.rounds.services import get_round, ranked_round
+from quiz.standings import university_boards
+from quiz.standings.aggregates import top_n
+from quiz.web import apply_errors, record_id
 
 bp = Blueprint("results", __name__, template_folder="templates")
+
+
+# -- everyone ----------------------------------------------------------------------
+
+
+def _public(round_: Any) -> Any:
+    session = get_session()
+    found = public.results_of(session, round_)
+    charts = [
+        bar_chart(_("Score distribution"), found.distribution, width=360, height=200)
+        if found.distribution
+        else None,
+        bar_chart(
+            _("Participants of the first universities"),
+            [(u.code, u.participants) for u in found.by_method.get("participants", [])],
+            width=360,
+            height=200,
+        )
+        if found.by_method.get("participants")
+        else None,
+    ]
+    return render_template(
+        "results/public.html",
+        results=found,
+        rounds=public.official_rounds(session),
+        charts=[c for c in charts if c is not None],
+        METHOD_LABELS={
+            "top_n_mean": _("Mean of the best %(n)d", n=top_n()),
+            "participants": _("Participants"),
+            "total": _("Total score"),
+            "mean": _("Mean score"),
+        },
+        value_text=university_boards.value_text,
+    )
+
+
+@bp.get("/results")
+def public_overall() -> Any:
+    """The whole contest's results, from the official rounds."""
+    return _public(None)
+
+
+@bp.get("/results/<int:round_id>")
+def public_round(round_id: int) -> Any:
+    """An official round's results (404 until its results are official)."""
+    round_ = get_round(get_session(), round_id)
+    if services.state_of(round_) is not services.ResultsState.OFFICIAL:
+        abort(404)
+    return _public(round_)
 
 
 # -- students ----------------------------------------------------------------------
@@ -214,6 +266,31 @@ def reopen(round_id: int) -> Any:
         return _queue(round_id, reopen_form=form, status=error.status)
     flash(_("The results are provisional again."), "success")
     return redirect(url_for("results.queue", round_id=round_id))
+
+
+@bp.get("/organiser/results/<kind>.<fmt>")
+@role_required(Role.ORGANISER)
+def export(kind: str, fmt: str) -> Any:
+    """The final results of one round (``?round=``) or overall, students or universities,
+    as CSV or XLSX."""
+    if kind not in exports.KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    session = get_session()
+    round_id = request.args.get("round", type=record_id)
+    if request.args.get("round") and round_id is None:
+        abort(404)
+    if round_id is not None:
+        ranked_round(session, round_id)  # NotFound for a practice round: no standings
+    found = exports.table(session, kind, round_id)
+    name = f"{kind}-{'round-' + str(round_id) if round_id else 'overall'}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = b"".join(exports.as_csv(found)), "text/csv"
+    else:
+        body = exports.as_xlsx(found)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # -- coordinators ------------------------------------------------------------------

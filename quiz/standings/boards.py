@@ -75,6 +75,14 @@ def _levels(session: Session, view: str, scope: str) -> list[tuple[int, int]]:
     ]
 
 
+def score_levels(
+    session: Session, round_id: int | None, *, view: str = LIVE
+) -> list[tuple[int, int]]:
+    """A board's histogram (a round's, or overall), best score first: (score in units,
+    number of entries)."""
+    return _levels(session, view, round_scope(round_id) if round_id else OVERALL)
+
+
 def _entries_above(view: str, scope: str, score: int) -> Any:
     """How many entries of the board have a higher score (a sum over the histogram)."""
     return (
