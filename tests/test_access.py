@@ -97,6 +97,8 @@ ACCESS = {
     "results.export": "organiser",
     "results.public_overall": "public",
     "results.public_round": "public",
+    "results.make_practice": "organiser",
+    "results.practice_history": "login",
     # Organisers, or the addresses in QUIZ_METRICS_ALLOW (none here); others: 404.
     "monitor.metrics": "metrics",
     "api.openapi": "public",
@@ -123,6 +125,7 @@ ACCESS = {
     "api.appeal_window": "organiser",
     "api.make_official": "organiser",
     "api.reopen_results": "organiser",
+    "api.make_practice": "organiser",
     "api.start_attempt": "student",
     "api.read_attempt": "own",
     "api.save_answer": "own",

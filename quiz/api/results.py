@@ -3,17 +3,19 @@ organisers' window, answers, official results and reopening."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any, Literal
 
 from flask import request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from quiz.accounts.models import Role
 from quiz.api.base import api_role_required, bp, iso, parse_body
 from quiz.api.openapi import documented
+from quiz.api.rounds import RoundOut, full
 from quiz.db import get_session
-from quiz.results import appeals, services
+from quiz.results import appeals, practice, services
 from quiz.results.models import APPEAL_MAX_CHARS, Appeal
 from quiz.rounds.models import Round
 from quiz.rounds.services import get_round
@@ -68,6 +70,12 @@ class WindowIn(BaseModel):
         le=services.MAX_APPEAL_HOURS,
         description="From now; 0 closes the window now",
     )
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
 
 
 class ReopenIn(BaseModel):
@@ -226,3 +234,26 @@ def reopen_results(round_id: int) -> Any:
     body = parse_body(ReopenIn)
     round_ = services.reopen(get_session(), round_id, body.reason, actor_id=current_user.id)
     return results_of(round_)
+
+
+@bp.post("/rounds/<int:round_id>/practice")
+@api_role_required(Role.ORGANISER)
+@documented(
+    "post",
+    "/api/v1/rounds/{round_id}/practice",
+    "Turn an official round's questions into a practice round open for a period",
+    body=PracticeIn,
+    responses={201: RoundOut},
+    errors=(400, 403, 404, 409, 422),
+    auth=True,
+)
+def make_practice(round_id: int) -> Any:
+    body = parse_body(PracticeIn)
+    made = practice.practice_from(
+        get_session(),
+        round_id,
+        body.opens_at.astimezone(UTC),
+        body.closes_at.astimezone(UTC),
+        actor_id=current_user.id,
+    )
+    return full(made), 201

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectMultipleField, TextAreaField
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from quiz.results.models import APPEAL_MAX_CHARS
 from quiz.results.services import DEFAULT_APPEAL_HOURS, MAX_APPEAL_HOURS, REASON_MAX_CHARS
+from quiz.rounds.forms import LOCAL_FORMAT, within_the_contest_era
 
 
 class AppealForm(FlaskForm):
@@ -67,4 +68,19 @@ class AnswerForm(FlaskForm):
         _l("Reason"),
         validators=[DataRequired(), Length(max=APPEAL_MAX_CHARS)],
         description=_l("The students read it with the answer to their appeal."),
+    )
+
+
+class PracticeForm(FlaskForm):
+    """The official round's questions as a practice round, open for a period."""
+
+    opens_at = DateTimeLocalField(
+        _l("Practice opens at"),
+        format=LOCAL_FORMAT,
+        validators=[InputRequired(), within_the_contest_era],
+    )
+    closes_at = DateTimeLocalField(
+        _l("Practice closes at"),
+        format=LOCAL_FORMAT,
+        validators=[InputRequired(), within_the_contest_era],
     )

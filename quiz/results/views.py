@@ -18,15 +18,17 @@ from quiz.charts import bar_chart
 from quiz.coordinator import services as coordinator
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.results import appeals, exports, public, services
+from quiz.results import appeals, exports, practice, public, services
 from quiz.results.forms import (
     AnswerForm,
     AppealForm,
     AppealWindowForm,
     OfficialForm,
+    PracticeForm,
     ReopenForm,
 )
 from quiz.results.models import AppealStatus
+from quiz.rounds.forms import to_utc
 from quiz.rounds.services import get_round, ranked_round
 from quiz.standings import university_boards
 from quiz.standings.aggregates import top_n
@@ -157,6 +159,7 @@ def _queue(
     failed: tuple[int, AnswerForm] | None = None,
     window_form: AppealWindowForm | None = None,
     reopen_form: ReopenForm | None = None,
+    practice_form: PracticeForm | None = None,
     status: int = 200,
 ) -> Any:
     session = get_session()
@@ -176,6 +179,7 @@ def _queue(
         window_form=window_form or AppealWindowForm(formdata=None),
         official_form=OfficialForm(formdata=None),
         reopen_form=reopen_form or ReopenForm(formdata=None),
+        practice_form=practice_form or PracticeForm(formdata=None),
         STATUS_LABELS=appeals.STATUS_LABELS,
         ACTION_LABELS=notes.ACTION_LABELS,
         OPEN=AppealStatus.OPEN.value,
@@ -266,6 +270,37 @@ def reopen(round_id: int) -> Any:
         return _queue(round_id, reopen_form=form, status=error.status)
     flash(_("The results are provisional again."), "success")
     return redirect(url_for("results.queue", round_id=round_id))
+
+
+@bp.post("/organiser/rounds/<int:round_id>/practice")
+@role_required(Role.ORGANISER)
+def make_practice(round_id: int) -> Any:
+    """The official round's questions as a practice round, in one step."""
+    form = PracticeForm()
+    if not form.validate():
+        return _queue(round_id, practice_form=form, status=422)
+    try:
+        made = practice.practice_from(
+            get_session(),
+            round_id,
+            to_utc(form.opens_at.data),
+            to_utc(form.closes_at.data),
+            actor_id=current_user.id,
+        )
+    except ServiceError as error:
+        apply_errors(form, error)
+        return _queue(round_id, practice_form=form, status=error.status)
+    flash(_("The practice round is ready."), "success")
+    return redirect(url_for("rounds_admin.detail", round_id=made.id))
+
+
+@bp.get("/practice")
+@login_required
+def practice_history() -> Any:
+    """The student's practice attempts, with their scores."""
+    return render_template(
+        "results/practice.html", attempts=practice.history(get_session(), current_user.id)
+    )
 
 
 @bp.get("/organiser/results/<kind>.<fmt>")
