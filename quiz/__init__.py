@@ -22,6 +22,7 @@ from quiz.accounts.views import bp as accounts_bp
 from quiz.api import bp as api_bp
 from quiz.attempts.views import bp as contest_bp
 from quiz.bank.views import bp as bank_bp
+from quiz.certificates.views import bp as certificates_bp
 from quiz.coordinator.views import bp as coordinator_bp
 from quiz.errorpages import register_error_handlers
 from quiz.extensions import babel, csrf, limiter, login_manager
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     operations_bp,
     monitor_bp,
     results_bp,
+    certificates_bp,
     api_bp,
 )
 

@@ -92,6 +92,10 @@ def load(instance_path: Path) -> dict[str, Any]:
         "SMTP_URL": os.environ.get("QUIZ_SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("QUIZ_MAIL_FROM", "Hanoi Quiz <quiz@localhost>"),
         "BASE_URL": os.environ.get("QUIZ_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Certificates (quiz.certificates.pdf): a TrueType font with Vietnamese glyphs,
+        # regular and bold; unset, DejaVu Sans is looked for where systems keep it.
+        "CERTIFICATE_FONT": os.environ.get("QUIZ_CERTIFICATE_FONT") or None,
+        "CERTIFICATE_FONT_BOLD": os.environ.get("QUIZ_CERTIFICATE_FONT_BOLD") or None,
         # Bodies above this are refused with 413 before anything reads them.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

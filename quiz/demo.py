@@ -17,10 +17,11 @@ from quiz.accounts.passwords import hash_password
 from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.services import finalize
 from quiz.bank.models import Question, QuestionVersion
+from quiz.certificates import services as certificates
 from quiz.clock import now
 from quiz.operations import integrity, regrading
 from quiz.operations import services as operations
-from quiz.results import appeals
+from quiz.results import appeals, practice
 from quiz.results import services as results
 from quiz.rounds.models import Round
 from quiz.rounds.overrides import OverrideData
@@ -210,7 +211,8 @@ def _demo_regrade(session: Session, round_: Round, miskeyed: str) -> str | None:
 def _demo_appeals(session: Session, round_: Round, regraded: str, miskeyed: str) -> None:
     """Two appeals on the closed round, answered: one on the neutralised question
     (accepted with that regrade), one on the miskeyed question (rejected, which the
-    item analysis shows may need a second look); then the results made official."""
+    item analysis shows may need a second look); then the results made official, their
+    certificates issued, and a practice round made of its questions."""
     results.set_appeal_window(session, round_.id, results.DEFAULT_APPEAL_HOURS, actor_id=None)
     filed = []
     for key, text in (
@@ -245,6 +247,8 @@ def _demo_appeals(session: Session, round_: Round, regraded: str, miskeyed: str)
         appeals.answer(session, round_.id, [appeal.id], decision, reason, actor_id=None)
     results.set_appeal_window(session, round_.id, 0, actor_id=None)
     results.make_official(session, round_.id, actor_id=None)
+    certificates.issue_round(session, round_.id, actor_id=None)
+    practice.practice_from(session, round_.id, now(), now() + timedelta(days=30), actor_id=None)
 
 
 def _demo_override(session: Session, round_: Round) -> None:
@@ -295,7 +299,9 @@ def _synthetic_attempts(session: Session, round_: Round, rng: random.Random) -> 
     window = (round_.closes_at - round_.opens_at).total_seconds() - round_.time_limit_seconds
     pool = blueprint_pool(session, round_)
     papers = []
-    for student in _synthetic_students(session, rng):
+    # The demo student took this round too: their result, certificate and practice.
+    demo_student = session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0].email))
+    for student in [*([demo_student] if demo_student else []), *_synthetic_students(session, rng)]:
         seed = rng.randrange(2**31)
         papers.append((student, seed, draw_questions(session, pool, seed)))
     drawn_most = Counter(q.version.key for _s, _seed, drawn in papers for q in drawn)

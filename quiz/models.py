@@ -14,6 +14,7 @@ from quiz.attempts.models import (
 )
 from quiz.audit.models import AuditEntry
 from quiz.bank.models import Question, QuestionVersion, Topic
+from quiz.certificates.models import Certificate
 from quiz.db import Base
 from quiz.monitor.models import MetricsSample
 from quiz.operations.models import IntegritySignal, RoundAnalysisCache
@@ -35,6 +36,7 @@ __all__ = [
     "AttemptNote",
     "AuditEntry",
     "Base",
+    "Certificate",
     "IntegritySignal",
     "LoginSession",
     "MetricsSample",

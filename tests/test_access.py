@@ -99,6 +99,16 @@ ACCESS = {
     "results.public_round": "public",
     "results.make_practice": "organiser",
     "results.practice_history": "login",
+    "certificates.verify": "public",
+    "certificates.mine": "login",
+    # Its student, their coordinators and organisers; anyone else: 404 (no hint).
+    "certificates.download": "login",
+    "certificates.admin": "organiser",
+    "certificates.issue": "organiser",
+    "certificates.revoke": "organiser",
+    "certificates.admin_zip": "organiser",
+    "certificates.university": "coordinator",
+    "certificates.university_zip": "coordinator",
     # Organisers, or the addresses in QUIZ_METRICS_ALLOW (none here); others: 404.
     "monitor.metrics": "metrics",
     "api.openapi": "public",
@@ -126,6 +136,9 @@ ACCESS = {
     "api.make_official": "organiser",
     "api.reopen_results": "organiser",
     "api.make_practice": "organiser",
+    "api.issue_certificates": "organiser",
+    "api.certificate": "public",
+    "api.revoke_certificate": "organiser",
     "api.start_attempt": "student",
     "api.read_attempt": "own",
     "api.save_answer": "own",
@@ -205,6 +218,7 @@ def test_every_route_answers_each_person_as_classified(app, world):
                     url, method=method, json=BODIES.get(rule.endpoint, {}) if api else None
                 )
                 status = response.status_code
+                response.close()  # a streamed body (a zip) ends its request here
                 allowed = {
                     "public": True,
                     "anonymous": True,

@@ -12,15 +12,19 @@ import time
 import urllib.request
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from quiz import create_app
+from quiz.accounts.models import User
 from quiz.audit.models import AuditEntry
+from quiz.certificates.models import Certificate
 from quiz.db import get_session
+from quiz.demo import DEMO_ACCOUNTS
 from quiz.operations.analysis import analyse
 from quiz.operations.integrity import pending_counts
 from quiz.results.models import Appeal
 from quiz.rounds.models import Round
+from quiz.standings.models import RoundStanding
 
 
 def free_port() -> int:
@@ -105,3 +109,15 @@ def test_demo_has_a_flagged_question_an_override_a_regrade_and_signals(demo, tmp
             session.scalars(select(Appeal.status).where(Appeal.round_id == closed.id))
         )
         assert answered == ["accepted", "rejected"]
+        # Its certificates are issued (the demo student's among them), and its
+        # questions make a practice round.
+        held = session.scalars(select(Certificate).where(Certificate.round_id == closed.id)).all()
+        assert len(held) == session.scalar(
+            select(func.count())
+            .select_from(RoundStanding)
+            .where(RoundStanding.round_id == closed.id, RoundStanding.view == "live")
+        )
+        student = session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0].email))
+        assert student.id in {c.student_id for c in held}
+        practice = session.scalar(select(Round).where(Round.ranked.is_(False)))
+        assert practice.blueprint == closed.blueprint

@@ -3,6 +3,7 @@
 from quiz.api import (
     accounts,
     attempts,
+    certificates,
     docs,
     integrity,
     leaderboards,
@@ -17,6 +18,7 @@ __all__ = [
     "accounts",
     "attempts",
     "bp",
+    "certificates",
     "docs",
     "integrity",
     "leaderboards",

@@ -41,6 +41,7 @@ from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptItem, AttemptStatus
 from quiz.attempts.scoring import display as format_score
 from quiz.audit.services import record
 from quiz.bank.models import QuestionVersion
+from quiz.certificates import services as certificates
 from quiz.clock import now
 from quiz.errors import Conflict, InvalidInput, NotFound
 from quiz.i18n import local_datetime
@@ -470,8 +471,9 @@ def _disqualify(
     adjustments.add_notes(session, fresh, "decision", reason, {"signal": signal.kind})
     analysis.forget(session, round_.id)
     session.expire_all()
-    students = session.scalars(select(Attempt.student_id).where(Attempt.id.in_(fresh)))
-    batch.refresh_students(session, round_, set(students))
+    students = set(session.scalars(select(Attempt.student_id).where(Attempt.id.in_(fresh))))
+    batch.refresh_students(session, round_, students)
+    certificates.revoke_students(session, round_.id, students, f"disqualified: {reason}")
     standings.count_prediction(session, round_)  # an attempt with full marks may be gone
 
 

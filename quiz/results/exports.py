@@ -42,16 +42,7 @@ def _points(units: int) -> float:
 
 
 def _students(session: Session, round_id: int | None) -> Iterator[list[Any]]:
-    offset = 0
-    while True:
-        if round_id is None:
-            entries, total = boards.overall_board(session, limit=PAGE, offset=offset, view=LIVE)
-        else:
-            entries, total = boards.round_board(
-                session, round_id, limit=PAGE, offset=offset, view=LIVE
-            )
-        if not entries:
-            return
+    for entries, _total in boards.board_pages(session, round_id, view=LIVE, size=PAGE):
         people = {
             row.id: row
             for row in session.execute(
@@ -72,9 +63,6 @@ def _students(session: Session, round_id: int | None) -> Iterator[list[Any]]:
                 _points(entry.score_units),
                 round(entry.duration_ms / 1000, 1),
             ]
-        offset += len(entries)
-        if offset >= total:
-            return
 
 
 def _universities(session: Session, round_id: int | None) -> Iterator[list[Any]]:

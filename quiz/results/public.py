@@ -81,6 +81,13 @@ def _distribution(session: Session, round_id: int | None) -> list[tuple[str, int
     levels = boards.score_levels(session, round_id, view=PUBLIC)
     if not levels:
         return []
+    top = best_possible(session, round_id)
+    return score_bins(top, [(units / SCORE_UNIT, number) for units, number in levels], BARS)
+
+
+def best_possible(session: Session, round_id: int | None) -> int:
+    """The best possible score of a round (its attempts' maximum), or overall the sum
+    of the ranked rounds' maxima."""
     maxima = select(Attempt.round_id, func.max(Attempt.max_score).label("top")).group_by(
         Attempt.round_id
     )
@@ -88,5 +95,4 @@ def _distribution(session: Session, round_id: int | None) -> list[tuple[str, int
         maxima = maxima.where(Attempt.round_id == round_id)
     else:
         maxima = maxima.join(Round, Round.id == Attempt.round_id).where(Round.ranked.is_(True))
-    top = sum(row.top for row in session.execute(maxima))
-    return score_bins(top, [(units / SCORE_UNIT, number) for units, number in levels], BARS)
+    return sum(row.top for row in session.execute(maxima))

@@ -13,6 +13,7 @@ indexed queries, whatever the number of attempts.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -387,3 +388,22 @@ def search_students(
             rank, units = _overall_rank(session, entry), entry.total_units
         found.append(StudentEntry(rank, entry.student_id, name, code, units, entry.duration_ms))
     return found
+
+
+def board_pages(
+    session: Session, round_id: int | None, *, view: str = LIVE, size: int = 5000
+) -> Iterator[tuple[list[StudentEntry], int]]:
+    """A round's whole student board (or the overall one, ``round_id`` None) in pages
+    of ``size`` entries, each with the board's total (exports, certificates)."""
+    offset = 0
+    while True:
+        if round_id is None:
+            entries, total = overall_board(session, limit=size, offset=offset, view=view)
+        else:
+            entries, total = round_board(session, round_id, limit=size, offset=offset, view=view)
+        if not entries:
+            return
+        yield entries, total
+        offset += len(entries)
+        if offset >= total:
+            return

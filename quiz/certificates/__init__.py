@@ -1,0 +1,1 @@
+"""Certificates of official results (contest-operations.md, Certificates)."""
