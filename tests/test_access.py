@@ -99,6 +99,7 @@ ACCESS = {
     "results.public_round": "public",
     "results.make_practice": "organiser",
     "results.practice_history": "login",
+    "results.study_page": "public",
     "certificates.verify": "public",
     "certificates.mine": "login",
     # Its student, their coordinators and organisers; anyone else: 404 (no hint).

@@ -18,6 +18,7 @@ from quiz.certificates.models import Certificate
 from quiz.db import get_session
 from quiz.errors import NotFound
 from quiz.results.services import REASON_MAX_CHARS
+from quiz.web import MAX_ID
 
 #: The same answer for every code that is not a certificate's: no hint of valid ones.
 UNKNOWN = _l("No certificate has this code.")
@@ -26,7 +27,10 @@ UNKNOWN = _l("No certificate has this code.")
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     round_id: int | None = Field(
-        default=None, ge=1, description="A ranked round with official results; null: overall"
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="A ranked round with official results; null: overall",
     )
 
 

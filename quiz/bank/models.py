@@ -72,6 +72,9 @@ class Question(Base):
         ForeignKey("question_versions.id", use_alter=True, ondelete="RESTRICT")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    #: When an official round's questions became a practice round that may draw it:
+    #: from then on its answer is public, and the study page lists it.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     topic: Mapped[Topic] = relationship(lazy="joined")
     current_version: Mapped[QuestionVersion | None] = relationship(

@@ -8,15 +8,17 @@ from dataclasses import replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quiz.attempts.models import Attempt, AttemptStatus
 from quiz.audit.services import record
+from quiz.bank.models import Question
+from quiz.clock import now
 from quiz.errors import Conflict
 from quiz.results import services
 from quiz.rounds.models import Review, Round
-from quiz.rounds.services import create_round, get_round, round_data_of
+from quiz.rounds.services import blueprint_pool, create_round, get_round, round_data_of
 
 #: A practice round lets each student try again this many times.
 PRACTICE_ATTEMPTS = 100
@@ -53,14 +55,30 @@ def practice_from(
         ranked=False,
     )
     practice = create_round(session, data, actor_id=actor_id)
+    released = release(session, practice)
     record(
         session,
         actor_id,
         "results.practice_from",
         f"round:{practice.id}",
         source=f"round:{source.id}",
+        released=released,
     )
     return practice
+
+
+def release(session: Session, practice: Round) -> int:
+    """Every question the practice round may draw becomes public (it shows their answers
+    at once): the study page lists them. Returns how many were released now."""
+    keys = [key for keys, _count in blueprint_pool(session, practice).lines for key in keys]
+    released = 0
+    for start in range(0, len(keys), 1000):
+        released += session.execute(
+            update(Question)
+            .where(Question.key.in_(keys[start : start + 1000]), Question.released_at.is_(None))
+            .values(released_at=now())
+        ).rowcount
+    return released
 
 
 def history(session: Session, student_id: int) -> list[tuple[Round, Attempt]]:

@@ -18,7 +18,7 @@ from quiz.charts import bar_chart
 from quiz.coordinator import services as coordinator
 from quiz.db import get_session
 from quiz.errors import ServiceError
-from quiz.results import appeals, exports, practice, public, services
+from quiz.results import appeals, exports, practice, public, services, study
 from quiz.results.forms import (
     AnswerForm,
     AppealForm,
@@ -300,6 +300,24 @@ def practice_history() -> Any:
     """The student's practice attempts, with their scores."""
     return render_template(
         "results/practice.html", attempts=practice.history(get_session(), current_user.id)
+    )
+
+
+@bp.get("/study")
+def study_page() -> Any:
+    """Released questions of one topic (``?topic=<slug>``, else the first), for anyone."""
+    session = get_session()
+    listed = study.topics(session)
+    chosen = next((t for t, _n in listed if t.slug == request.args.get("topic")), None)
+    if request.args.get("topic") and chosen is None:
+        abort(404)
+    if chosen is None and listed:
+        chosen = listed[0][0]
+    return render_template(
+        "results/study.html",
+        topics=listed,
+        topic=chosen,
+        questions=study.questions(session, chosen) if chosen else [],
     )
 
 

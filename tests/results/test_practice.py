@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -9,7 +10,10 @@ from sqlalchemy import func, select
 from quiz.accounts.models import Role
 from quiz.attempts import services as attempts
 from quiz.audit.models import AuditEntry
+from quiz.bank.models import Question
 from quiz.clock import now
+from quiz.results import practice
+from quiz.results import services as results
 from quiz.rounds.forms import LOCAL_FORMAT, to_local
 from quiz.rounds.models import Round
 from quiz.standings.models import RoundStanding
@@ -65,4 +69,31 @@ def test_an_official_round_becomes_a_practice_round_in_one_step(app, db_session,
     source = db_session.scalar(
         select(AuditEntry.details).where(AuditEntry.action == "results.practice_from")
     )
-    assert source == {"source": f"round:{round_.id}"}
+    assert source == {"source": f"round:{round_.id}", "released": len(KEYS)}
+
+
+def test_the_study_page_lists_the_questions_a_practice_round_made_public(
+    app, db_session, make_user, make_bank
+):
+    student = make_user()
+    round_ = closed_round(db_session, [student], [{k: "a" for k in KEYS}], now())
+    other = make_bank(topic="basics", easy=2)  # never in a round: stays private
+    visitor = app.test_client()
+    before = visitor.get("/study", headers=EN).get_data(as_text=True)
+    assert "data-question=" not in before and "No question has been released yet" in before
+    with after_close(round_):
+        results.make_official(db_session, round_.id, actor_id=None)
+        practice.practice_from(
+            db_session, round_.id, now(), now() + timedelta(days=1), actor_id=None
+        )
+    db_session.commit()
+    page = visitor.get("/study?topic=rg", headers=EN).get_data(as_text=True)
+    assert sorted(re.findall(r'data-question="([^"]+)"', page)) == sorted(KEYS)
+    assert all(key not in page for key in other)
+    assert "correct answer" in page and "Because." in page and "Source: Test source" in page
+    assert visitor.get("/study?topic=basics").status_code == 404  # nothing released there
+    retired = db_session.scalar(select(Question).where(Question.key == KEYS[0]))
+    retired.status = "retired"
+    db_session.commit()
+    again = visitor.get("/study?topic=rg").get_data(as_text=True)
+    assert KEYS[0] not in again and KEYS[1] in again
