@@ -87,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.jinja_env.filters["localtime"] = i18n.local_datetime
     app.jinja_env.filters["localized"] = i18n.localized
+    app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
     app.jinja_env.globals["ROUND_STATUS_LABELS"] = ROUND_STATUS_LABELS
     app.jinja_env.globals["results_state"] = results.state_of

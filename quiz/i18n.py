@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_login import current_user
 
 LOCALES = ("vi", "en", "fr")
@@ -46,3 +46,10 @@ def localized(texts: dict[str, str] | None, locale: str) -> str:
     if not texts:
         return ""
     return texts.get(locale) or texts.get("vi") or ""
+
+
+def number(value: int | float | None) -> str:
+    """A count in the locale's way (10.000 in vi, 10 000 in fr, 10,000 in en)."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0")

@@ -34,6 +34,7 @@ from quiz.bank.schema import OptionData, QuestionData, TopicData
 from quiz.bank.services import import_bank
 from quiz.clock import now
 from quiz.extensions import limiter
+from quiz.main import overview
 from quiz.rounds.services import BlueprintLine, RoundData, create_round, forget_round_views
 from quiz.universities.models import University
 
@@ -109,6 +110,7 @@ def db_session(app: Flask) -> Iterator[Session]:
     rendering.forget()
     principal.forget_all()
     forget_round_views()
+    overview.forget()
     try:
         yield session
     finally:

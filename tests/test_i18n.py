@@ -97,3 +97,39 @@ def test_dates_are_shown_in_the_contest_time_zone(app, student, db_session):
     client = log_in(app, student)
     text = client.get("/profile", headers={"Accept-Language": "en"}).text
     assert "Feb 1, 2026" in text and "3:30" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "required", "email", "short"),
+    [
+        (
+            "vi",
+            "Vui lòng điền trường này.",
+            "Địa chỉ e-mail không hợp lệ.",
+            "Cần từ 10 đến 256 ký tự.",
+        ),
+        (
+            "en",
+            "This field is required.",
+            "Invalid email address.",
+            "between 10 and 256 characters",
+        ),
+        (
+            "fr",
+            "Ce champ est obligatoire.",
+            "Adresse e-mail non valide.",
+            "Entre 10 et 256 caractères.",
+        ),
+    ],
+)
+def test_form_messages_of_wtforms_itself_are_in_the_pages_language(
+    client, language, required, email, short
+):
+    page = client.post(
+        "/register",
+        data={"email": "not-an-address", "password": "short", "full_name": ""},
+        headers={"Accept-Language": language},
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert required in text and email in text and short in text

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -21,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from quiz.bank.schema import LOCALES, MAX_OPTIONS, OptionData, QuestionData
+from quiz.forms import Form, SubForm
 
 KIND_LABELS = {
     "single": _l("Single choice"),
@@ -36,7 +35,7 @@ def choices(labels: dict[str, Any], blank: Any = None) -> list[SelectChoice]:
     return first + [SelectChoice(value, label) for value, label in labels.items()]
 
 
-class OptionForm(Form):
+class OptionForm(SubForm):
     """One option: its stable id, its text in each language, and whether it is right."""
 
     id = StringField(_l("Option id"), validators=[DataRequired(), Length(max=16)])
@@ -46,7 +45,7 @@ class OptionForm(Form):
     correct = BooleanField(_l("Correct"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     key = StringField(_l("Question id"), validators=[DataRequired(), Length(max=64)])
     topic = SelectField(_l("Topic"), validate_choice=False)
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS))
@@ -114,14 +113,14 @@ def _texts(form: Any, prefix: str) -> dict[str, str]:
     return texts
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     bank_file = FileField(
         _l("Bank file (.yaml, .gift or Moodle .xml)"), validators=[FileRequired()]
     )
     retire_missing = BooleanField(_l("Retire active questions that are not in this file"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The bank list's filters (a GET form: no CSRF token needed)."""
 
     class Meta:

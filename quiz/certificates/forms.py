@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from quiz.forms import Form
 from quiz.results.services import REASON_MAX_CHARS
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     """Issue a scope's certificates (a button; the token is all it holds)."""
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     code = StringField(
         _l("Certificate code"),
         validators=[DataRequired(), Length(max=32)],

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from quiz.accounts import services as accounts
+from quiz.clock import now
 from quiz.db import get_session
 from quiz.i18n import COOKIE, LOCALES
-from quiz.universities.models import University
+from quiz.main import overview
 from quiz.web import safe_next
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -21,8 +21,15 @@ ONE_YEAR = 365 * 24 * 3600
 
 @bp.get("/")
 def home() -> Any:
-    university_count = get_session().scalar(select(func.count(University.id))) or 0
-    return render_template("main/home.html", university_count=university_count)
+    found = overview.overview(get_session())
+    moment = now()
+    # Seconds from the server's clock: the page counts down from them, never the phone's.
+    target = found.closes_at if found.open_now else found.opens_at
+    return render_template(
+        "main/home.html",
+        found=found,
+        seconds_left=max(0, int((target - moment).total_seconds())) if target else None,
+    )
 
 
 @bp.get("/rules")

@@ -4,7 +4,6 @@ integrity decisions."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     EmailField,
@@ -19,13 +18,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from quiz.forms import Form
 from quiz.rounds.forms import LOCAL_FORMAT, to_utc, within_the_contest_era
 from quiz.rounds.overrides import MAX_REASON, OverrideData
 
 _REASON_HELP = _l("The students it touches read this reason on their round page and result.")
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     email = EmailField(
         _l("Student's e-mail address"), validators=[Optional(), Email(), Length(max=254)]
     )
@@ -64,7 +64,7 @@ class OverrideForm(FlaskForm):
         )
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(Form):
     minutes = IntegerField(
         _l("Minutes to give back"), validators=[DataRequired(), NumberRange(min=1, max=240)]
     )
@@ -84,11 +84,11 @@ class IncidentForm(FlaskForm):
     )
 
 
-class RemoveOverrideForm(FlaskForm):
+class RemoveOverrideForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_REASON)])
 
 
-class RegradeForm(FlaskForm):
+class RegradeForm(Form):
     question_id = SelectField(_l("Question"), validate_choice=True)
     action = SelectField(
         _l("Action"),
@@ -109,11 +109,11 @@ class RegradeForm(FlaskForm):
     )
 
 
-class ScanForm(FlaskForm):
+class ScanForm(Form):
     """Look for the round's integrity signals (a button; the token is all it holds)."""
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(
         _l("Decision"),
         choices=[

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from quiz.forms import Form
 
-class CreateUserForm(FlaskForm):
+
+class CreateUserForm(Form):
     role = SelectField(
         _l("Role"),
         choices=[
@@ -25,5 +26,5 @@ class CreateUserForm(FlaskForm):
     )
 
 
-class RosterImportForm(FlaskForm):
+class RosterImportForm(Form):
     roster = FileField(_l("Roster (CSV, UTF-8)"), validators=[FileRequired()])

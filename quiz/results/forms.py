@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from quiz.forms import Form
 from quiz.results.models import APPEAL_MAX_CHARS
 from quiz.results.services import DEFAULT_APPEAL_HOURS, MAX_APPEAL_HOURS, REASON_MAX_CHARS
 from quiz.rounds.forms import LOCAL_FORMAT, within_the_contest_era
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     text = TextAreaField(
         _l("Your appeal"),
         validators=[DataRequired(), Length(max=APPEAL_MAX_CHARS)],
@@ -26,7 +26,7 @@ class AppealForm(FlaskForm):
     )
 
 
-class AppealWindowForm(FlaskForm):
+class AppealWindowForm(Form):
     hours = IntegerField(
         _l("Appeals stay open for (hours)"),
         default=DEFAULT_APPEAL_HOURS,
@@ -35,11 +35,11 @@ class AppealWindowForm(FlaskForm):
     )
 
 
-class OfficialForm(FlaskForm):
+class OfficialForm(Form):
     """Make the results official (a button; the token is all it holds)."""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(
         _l("Reason for reopening"),
         validators=[DataRequired(), Length(max=REASON_MAX_CHARS)],
@@ -47,7 +47,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """The answer to some of the appeals on one question (prefix ``q<question id>``)."""
 
     appeals = SelectMultipleField(
@@ -71,7 +71,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class PracticeForm(FlaskForm):
+class PracticeForm(Form):
     """The official round's questions as a practice round, open for a period."""
 
     opens_at = DateTimeLocalField(

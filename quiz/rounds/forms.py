@@ -7,12 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -31,6 +29,7 @@ from wtforms.validators import (
 
 from quiz.bank.forms import DIFFICULTY_LABELS
 from quiz.bank.schema import LOCALES
+from quiz.forms import Form, SubForm
 from quiz.rounds.services import PREDICTION_FULL_MARKS, BlueprintLine, RoundData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -79,7 +78,7 @@ def to_local(instant: datetime | None) -> datetime | None:
     return instant.astimezone(contest_zone()).replace(tzinfo=None)
 
 
-class BlueprintLineForm(Form):
+class BlueprintLineForm(SubForm):
     topic = SelectField(_l("Topic"), validate_choice=False)
     difficulty = SelectField(
         _l("Difficulty"),
@@ -91,7 +90,7 @@ class BlueprintLineForm(Form):
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title_vi = StringField(_l("Title in Vietnamese"), validators=[DataRequired(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=200)])
