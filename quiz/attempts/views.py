@@ -17,18 +17,19 @@ from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
 from quiz.attempts import adjustments, notes, papers, sealing, services
-from quiz.attempts.models import Attempt
+from quiz.attempts.models import Attempt, AttemptStatus
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.clock import now
 from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
-from quiz.errors import Conflict, NotFound, ServiceError
-from quiz.i18n import localized
+from quiz.errors import Conflict, Forbidden, NotFound, ServiceError
+from quiz.i18n import local_datetime, localized
 from quiz.results import appeals
 from quiz.results import services as results
 from quiz.rounds import overrides
+from quiz.rounds.models import Review
 from quiz.rounds.services import (
     get_round,
     last_save_instant,
@@ -50,6 +51,18 @@ FINISH_VIEW_AGE = 1.0
 @bp.app_template_filter("score")
 def score_filter(units: int | None) -> str:
     return display(units)
+
+
+def _review_refusal(attempt: Attempt, round_: Any) -> str:
+    """Why the answers cannot be read yet, and when they can."""
+    if attempt.status == AttemptStatus.IN_PROGRESS.value:
+        return _("Finish your attempt first: the answers are shown once it is final.")
+    if round_.review == Review.NEVER.value:
+        return _("The organisers do not show this round's answers.")
+    return _(
+        "The answers are shown once the round is over for everyone, from %(when)s.",
+        when=local_datetime(last_save_instant(round_), "short"),
+    )
 
 
 @bp.get("/rounds")
@@ -255,7 +268,7 @@ def review(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
     round_ = get_round(get_session(), attempt.round_id)
     if not services.review_allowed(attempt, round_):
-        abort(403)
+        raise Forbidden(_review_refusal(attempt, round_))
     return render_template(
         "attempts/review.html",
         attempt=attempt,

@@ -92,12 +92,31 @@ def test_reload_resumes_where_the_student_was_with_their_answers(student_client,
 def test_review_page_only_when_allowed(student_client, make_round):
     round_ = make_round()
     aid = attempt_id(start_page(student_client, round_))
+    student_client.post(f"/attempts/{aid}/answer", data={"position": 1, "choices": "b"})
     student_client.post(f"/attempts/{aid}/submit")
-    assert student_client.get(f"/attempts/{aid}/review").status_code == 403
+    early = student_client.get(f"/attempts/{aid}/review", headers={"Accept-Language": "en"})
+    # Refused, saying when the answers are shown (the round's last save instant).
+    assert early.status_code == 403 and "The answers are shown once the round is over" in early.text
     with time_machine.travel(round_.closes_at + timedelta(minutes=1)):
         page = student_client.get(f"/attempts/{aid}/review", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "correct answer" in page.text
     assert "Because" in page.text
+    # The wrong choice is said in words and marked, not only by its colour.
+    assert 'data-chosen="wrong"' in page.text and "your answer: wrong" in page.text
+    assert page.text.count('class="mark" aria-hidden="true">✗') >= 1
+
+
+def test_a_result_says_when_the_time_ran_out_and_it_was_submitted_automatically(
+    student_client, make_round
+):
+    round_ = make_round(time_limit_seconds=60, grace_seconds=10)
+    with time_machine.travel(now(), tick=False) as clock:
+        aid = attempt_id(start_page(student_client, round_))
+        clock.shift(timedelta(seconds=61))  # the page's countdown reached zero and submitted
+        student_client.post(f"/api/v1/attempts/{aid}/submit", json={})
+        page = student_client.get(f"/attempts/{aid}/result", headers={"Accept-Language": "en"})
+    assert 'data-ended="timed_out"' in page.text
+    assert "The time ran out: your attempt was submitted automatically" in page.text
 
 
 def test_a_late_plain_save_is_refused_with_a_message(student_client, make_round):

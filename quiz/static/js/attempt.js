@@ -37,14 +37,19 @@
       deadline = performance.now() + remainingSeconds * 1000;
     }
     var warned = {};
+    // A warning is said when the time left crosses it: a 45-second round does not
+    // open on "1 minute left".
+    var leftAtLoad = Number(root.dataset.remaining);
     function tick() {
       var left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
       countdownEl.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
       [[300, "msgFive"], [60, "msgOne"]].forEach(function (w) {
         if (left <= w[0] && left > 0 && !warned[w[0]]) {
           warned[w[0]] = true;
-          alertEl.textContent = root.dataset[w[1]];
-          alertEl.hidden = false;
+          if (leftAtLoad > w[0]) {
+            alertEl.textContent = root.dataset[w[1]];
+            alertEl.hidden = false;
+          }
           root.classList.add(w[0] === 60 ? "last-minute" : "last-minutes");
         }
       });
