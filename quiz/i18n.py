@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import get_datetime_format
 from flask import g, has_request_context, request
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_login import current_user
 
 LOCALES = ("vi", "en", "fr")
@@ -35,10 +36,21 @@ def select_locale() -> str:
 
 
 def local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """A UTC instant shown in the contest's time zone with the locale's format."""
+    """A UTC instant in the contest's time zone, written one way everywhere: the
+    locale's medium date and a 24-hour time ("03:10 18 thg 11, 2026", "Nov 18, 2026,
+    03:10", "18 nov. 2026, 03:10"). ``format`` "HH:mm" gives the time alone, "date"
+    the date alone; any other value the two together."""
     if value is None:
         return ""
-    return format_datetime(value, format)
+    moment = to_user_timezone(value)
+    locale = get_locale() or "vi"
+    time = format_time(moment, "HH:mm")
+    if format == "HH:mm":
+        return time
+    day = format_date(moment, "medium")
+    if format == "date":
+        return day
+    return get_datetime_format("medium", locale=locale).format(time, day)
 
 
 def localized(texts: dict[str, str] | None, locale: str) -> str:

@@ -64,8 +64,7 @@ def logout() -> Any:
 
 def university_choices() -> list[SelectChoice]:
     return [
-        SelectChoice(u.code, f"{u.name_vi} ({u.short_name or u.code})")
-        for u in all_universities(get_session())
+        SelectChoice(u.code, f"{u.name_vi} ({u.code})") for u in all_universities(get_session())
     ]
 
 

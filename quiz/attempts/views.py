@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from quiz.accounts.models import Role
 from quiz.attempts import adjustments, notes, papers, sealing, services
-from quiz.attempts.models import Attempt, AttemptStatus
+from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.attempts.rendering import attempt_items_html
-from quiz.attempts.scoring import display
 from quiz.attempts.services import MAX_PREDICTION, Sheet
 from quiz.clock import now
 from quiz.db import get_session, writes_on_get
@@ -50,7 +49,10 @@ FINISH_VIEW_AGE = 1.0
 
 @bp.app_template_filter("score")
 def score_filter(units: int | None) -> str:
-    return display(units)
+    """A score for people, to 2 decimals in the locale's way (8,50 in vi and fr)."""
+    if units is None:
+        return ""
+    return format_decimal(round(units / SCORE_UNIT, 2), format="#,##0.00")
 
 
 def _review_refusal(attempt: Attempt, round_: Any) -> str:

@@ -178,14 +178,14 @@ def _rows(session: Session, *conditions: object) -> list[Row]:
     from quiz.universities.models import University
 
     found = session.execute(
-        select(Appeal, User.full_name, University.short_name, User.university_id, Question.key)
+        select(Appeal, User.full_name, University.code, User.university_id, Question.key)
         .join(User, User.id == Appeal.student_id)
         .outerjoin(University, University.id == User.university_id)
         .join(Question, Question.id == Appeal.question_id)
         .where(*conditions)
         .order_by(Appeal.created_at, Appeal.id)
     ).all()
-    return [Row(a, name, short or "", university, key) for a, name, short, university, key in found]
+    return [Row(a, name, code or "", university, key) for a, name, code, university, key in found]
 
 
 def rows_of_round(session: Session, round_id: int, appeal_id: int | None = None) -> list[Row]:

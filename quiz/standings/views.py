@@ -90,20 +90,20 @@ def universities() -> Any:
         abort(404)
     round_ = chosen_round()
     page = page_number()
-    entries, total = university_boards.university_board(
-        session,
-        method,
-        round_.id if round_ else None,
-        limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        view=view(),
+    # Every university is sorted in any case (in Python, on the standings' few rows):
+    # the ranked ones are paged, the unranked folded into one list after the last page.
+    every, _total = university_boards.university_board(
+        session, method, round_.id if round_ else None, limit=10**6, view=view()
     )
+    ranked = [e for e in every if e.rank is not None]
+    pages = max((len(ranked) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "standings/universities.html",
-        entries=entries,
-        total=total,
+        entries=ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        unranked=[e for e in every if e.rank is None] if page >= pages else [],
+        total=len(ranked),
         page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        pages=pages,
         method=method,
         methods=university_boards.METHODS,
         round=round_,

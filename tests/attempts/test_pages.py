@@ -66,7 +66,7 @@ def test_a_whole_attempt_without_javascript(student_client, make_round):
     result = student_client.post(f"/attempts/{aid}/submit")
     assert result.headers["Location"].endswith(f"/attempts/{aid}/result")
     page = student_client.get(f"/attempts/{aid}/result").text
-    assert "4.00" in page
+    assert "4,00" in page  # the decimal comma of Vietnamese
 
 
 def test_confirmation_lists_the_unanswered_questions(student_client, make_round):

@@ -419,7 +419,11 @@ def test_after_a_rekey_the_review_shows_the_corrected_key(app, db_session, make_
         ).get_data(as_text=True)
     assert "Regraded: scored against a corrected version." in page
     section = page.split('data-regrade="rekey"')[1].split("</section>")[0]
-    right = re.findall(r'<li class="right[^"]*">\s*([^<]+?)\s*<strong>', section)
+    right = re.findall(
+        r'<li class="right[^"]*">\s*<span class="mark"[^>]*>[^<]*</span>\s*'
+        r"<span>([^<]+?)\s*<strong>",
+        section,
+    )
     assert right == ["Option b"]
 
 

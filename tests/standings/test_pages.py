@@ -95,3 +95,23 @@ def test_searching_the_board_keeps_each_entrys_rank(app, make_user, make_round, 
     page = client.get(f"/leaderboards/students?round={round_.id}&q=ana").text
     assert "Ana N." in page and "Bảo T." not in page
     assert "<td>2</td><td>Ana N.</td>" in page
+
+
+def test_the_mean_board_folds_the_unranked_universities_after_the_ranked(
+    make_user, make_round, make_university, client, app
+):
+    round_ = make_round()
+    few = make_university(code="FEW")
+    for _ in range(2):
+        make_university()  # no participants
+    take(log_in(app, make_user(university=few)), round_)
+    page = client.get(
+        "/leaderboards/universities?method=mean", headers={"Accept-Language": "en"}
+    ).text
+    table = page.split("</table>")[0]
+    assert "No university is ranked yet." in table and "FEW" not in table
+    folded = page.split('<details class="unranked"')[1].split("</details>")[0]
+    assert "1 of them with participants" in folded and "FEW" in folded
+    assert "1 participant" in folded and "more without participants" in folded
+    ranked = client.get("/leaderboards/universities?method=participants").text
+    assert "FEW" in ranked.split("</table>")[0] and '<details class="unranked"' in ranked
