@@ -6,38 +6,65 @@ import math
 from collections.abc import Iterable
 from itertools import count
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 _ids = count(1)
 
 
+#: Drawn for a 360 px phone: the SVG's width in user units equals that, and labels are
+#: 15 units tall, so inside a card (about 296 px wide at 360 px) they are 12 px or more.
+WIDTH = 360
+ROW = 30
+FONT = 15
+#: Labels longer than this are cut (the whole label is in the bar's title and the table).
+LABEL_CHARS = 16
+
+
+def _cut(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
 def bar_chart(
-    title: str, bars: list[tuple[str, int]], *, width: int = 640, height: int = 220
+    title: str, bars: list[tuple[str, int]], *, width: int = WIDTH, height: int | None = None
 ) -> Markup:
-    """Vertical bars with their labels; the title and every value are also given as text."""
+    """Horizontal bars, one row per label (readable with any number of bars on a phone),
+    each with its value; the title, and every value in a table, are also given as text.
+    ``height`` is ignored: the chart is as tall as its rows."""
     chart_id = f"chart-{next(_ids)}"
     top = max((value for _, value in bars), default=0) or 1
-    slot = width / max(len(bars), 1)
-    plot = height - 40
-    parts = []
+    label_width = min(
+        int(width * 0.42), max((len(_cut(label)) for label, _ in bars), default=1) * 9 + 8
+    )
+    plot = width - label_width - 48
+    rows = []
     for index, (label, value) in enumerate(bars):
-        bar_height = plot * value / top
-        x = index * slot + slot * 0.15
-        y = 10 + plot - bar_height
-        middle = x + slot * 0.35
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar_height:.1f}" '
+        y = index * ROW
+        bar = plot * value / top
+        rows.append(
+            f'<text x="{label_width - 6}" y="{y + ROW * 0.68:.1f}" class="label" '
+            f'font-size="{FONT}" text-anchor="end">{escape(_cut(label))}</text>'
+            f'<rect x="{label_width}" y="{y + 5}" width="{bar:.1f}" height="{ROW - 10}" '
             f'class="bar"><title>{escape(label)}: {value}</title></rect>'
-            f'<text x="{middle:.1f}" y="{y - 3:.1f}" class="value">{value}</text>'
-            f'<text x="{middle:.1f}" y="{height - 12}" class="label">{escape(label)}</text>'
+            f'<text x="{label_width + bar + 5:.1f}" y="{y + ROW * 0.68:.1f}" class="value" '
+            f'font-size="{FONT}">{value}</text>'
         )
+    total_height = max(len(bars), 1) * ROW
     description = "; ".join(f"{label}: {value}" for label, value in bars)
+    table = "".join(
+        f'<tr><th scope="row">{escape(label)}</th><td class="num">{value}</td></tr>'
+        for label, value in bars
+    )
+    figures = escape(_("The figures"))
     return Markup(
-        f'<figure class="chart"><svg viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMidYMid meet">'
+        f'<figure class="chart"><figcaption>{escape(title)}</figcaption>'
+        f'<svg viewBox="0 0 {width} {total_height}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-t">{escape(title)}</title>'
         f'<desc id="{chart_id}-d">{escape(description)}</desc>'
-        f"{''.join(parts)}</svg><figcaption>{escape(title)}</figcaption></figure>"
+        f"{''.join(rows)}</svg>"
+        f'<details class="chart-figures"><summary>{figures}</summary>'
+        f"<table>{table}</table></details></figure>"
     )
 
 

@@ -20,6 +20,7 @@ from quiz.accounts.models import Role, User
 from quiz.accounts.principal import Person
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.audit.services import record
+from quiz.charts import score_bins
 from quiz.errors import Forbidden, InvalidInput, NotFound
 from quiz.rounds.models import Round
 from quiz.standings import services as standings
@@ -85,9 +86,10 @@ def participants(session: Session, university: University) -> list[Participant]:
 
 
 def score_distribution(
-    people: list[Participant], round_id: int | None, buckets: int = 10
+    people: list[Participant], round_id: int | None, best_possible: int
 ) -> list[tuple[str, int]]:
-    """How many participants scored in each tenth of the best possible range."""
+    """How many participants scored in each band from 0 to the best possible score (a
+    round's maximum, or overall the sum of the ranked rounds'), never to the best reached."""
     scores = [
         p.scores[round_id] if round_id else p.total
         for p in people
@@ -95,10 +97,8 @@ def score_distribution(
     ]
     if not scores:
         return []
-    top = max(max(scores), 1)
-    counts = Counter(min(score * buckets // (top + 1), buckets - 1) for score in scores)
-    width = top / SCORE_UNIT / buckets
-    return [(f"{i * width:.1f}–{(i + 1) * width:.1f}", counts.get(i, 0)) for i in range(buckets)]
+    levels = Counter(scores)
+    return score_bins(best_possible, [(units / SCORE_UNIT, n) for units, n in levels.items()])
 
 
 def participation_by_day(session: Session, university: University) -> list[tuple[date, int]]:

@@ -15,6 +15,7 @@ from quiz.accounts.models import Role
 from quiz.charts import bar_chart
 from quiz.coordinator import services
 from quiz.db import get_session
+from quiz.results import public
 from quiz.rounds.services import list_rounds
 from quiz.web import record_id
 
@@ -38,7 +39,9 @@ def dashboard() -> Any:
     rounds = list_rounds(session, ranked_only=True)
     people = services.participants(session, university)
     round_id = request.args.get("round", type=record_id)
-    distribution = services.score_distribution(people, round_id)
+    distribution = services.score_distribution(
+        people, round_id, public.best_possible(session, round_id)
+    )
     days = services.participation_by_day(session, university)
     charts = [
         bar_chart(_("Score distribution"), distribution) if distribution else None,

@@ -62,3 +62,19 @@ def test_skip_link_is_the_first_stop_for_the_keyboard(live_server, phone):
     phone.keyboard.press("Tab")
     focused = phone.evaluate("document.activeElement.getAttribute('href')")
     assert focused == "#main"
+
+
+@pytest.mark.browser
+def test_chart_labels_are_12px_or_more_on_a_360px_phone(
+    live_server, phone, make_university, make_round
+):
+    make_round(title={"vi": "Vòng 1 — Hiểu Công ước Hà Nội"})
+    make_round(title={"vi": "Vòng 2 — An toàn trên mạng"})
+    make_university(code="HUST")
+    phone.goto(live_server + "/leaderboards/universities/HUST")
+    heights = phone.evaluate(
+        """[...document.querySelectorAll('figure.chart svg text')]
+             .map(t => t.getBoundingClientRect().height)"""
+    )
+    assert heights and min(heights) >= 12, heights
+    screenshot(phone, "phone-chart")

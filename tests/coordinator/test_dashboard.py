@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from quiz.accounts.models import Role
@@ -104,3 +106,16 @@ def test_with_verification_required_only_confirmed_students_count(
         assert row["participants"] == 1
     finally:
         app.config["REQUIRE_VERIFICATION"] = False
+
+
+def test_the_score_distribution_runs_to_the_rounds_maximum_not_the_best_score(
+    app, make_user, make_round, make_university
+):
+    university = make_university()
+    coordinator = make_user(Role.COORDINATOR, university=university)
+    round_ = make_round()  # 4 questions of 1 point
+    take(log_in(app, make_user(university=university)), round_, right=False)
+    page = log_in(app, coordinator).get(f"/coordinator/?round={round_.id}").text
+    figures = page.split('<details class="chart-figures">')[1].split("</details>")[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th>', figures) == ["0", "1", "2", "3", "4"]
+    assert 'font-size="15"' in page  # 12 px or more inside a card on a 360 px phone
