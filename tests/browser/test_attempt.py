@@ -60,6 +60,11 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     page.wait_for_url(re.compile(r"/attempts/\d+"))
     attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
 
+    # A 45-second round does not open on "1 minute left"; no menu to leave by mistake.
+    page.wait_for_timeout(600)
+    assert page.locator("#time-alert").is_hidden()
+    assert page.locator("#main-menu").count() == 0 and "Đăng xuất" not in page.content()
+
     # Answer question 1; the page says it is saved.
     answer(page, 1)
     wait_saved(page)
