@@ -95,7 +95,7 @@ def _page_labels(locale: str) -> dict[str, str]:
     if found is None:
         found = {
             "flag": str(escape(_("Flag this question to come back to it"))),
-            "previous": str(escape(_("Previous"))),
+            "previous": str(escape(_("Previous question"))),
             "next": str(escape(_("Save and next"))),
             "finish": str(escape(_("Save and finish"))),
         }

@@ -64,6 +64,10 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     page.wait_for_timeout(600)
     assert page.locator("#time-alert").is_hidden()
     assert page.locator("#main-menu").count() == 0 and "Đăng xuất" not in page.content()
+    # The question list is folded: "save and next" is on the first screen.
+    button = page.locator('.item.current button[data-go]').bounding_box()
+    assert button["y"] + button["height"] <= 844, button
+    assert page.evaluate("document.activeElement.tagName") != "H1"  # no focus box on load
 
     # Answer question 1; the page says it is saved.
     answer(page, 1)
@@ -78,12 +82,14 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     page.reload()
     assert page.locator('.item[data-position="2"]').is_visible()
     assert page.locator('.item[data-position="2"] input[name="choices"]').nth(1).is_checked()
+    page.click("details.navigator > summary")  # the question list, folded
     page.click('.navigator a[data-position="1"]')
     assert page.locator('.item[data-position="1"] input[name="choices"]').nth(0).is_checked()
     screenshot(page, "attempt-2-after-reload")
 
     # Offline: the answer waits in the browser, then reaches the server.
     phone_390.set_offline(True)
+    page.click("details.navigator > summary")
     page.click('.navigator a[data-position="3"]')
     answer(page, 3, 2)
     page.wait_for_function(

@@ -73,6 +73,8 @@
       link.classList.toggle("answered", answered);
       link.classList.toggle("unanswered", !answered);
       link.classList.toggle("flagged", !!flags[position]);
+      var counter = document.querySelector("[data-answered-count]");
+      if (counter) counter.textContent = document.querySelectorAll(".navigator a.answered").length;
     }
     // One drain at a time sends every pending answer in turn; it resolves once the
     // queue is empty and rejects when the network (or the server) fails, so that
@@ -158,7 +160,7 @@
     });
 
     // --- navigation: one question per screen
-    function show(position) {
+    function show(position, quiet) {
       position = Math.min(Math.max(Number(position), 1), count);
       document.querySelectorAll(".item").forEach(function (section) {
         var current = Number(section.dataset.position) === position;
@@ -172,11 +174,18 @@
       });
       store(placeKey, position);
       history.replaceState(null, "", "?q=" + position);
+      // Moving to a question takes the reader (and a screen reader) to its title;
+      // opening the page does not draw a focus box on it.
       var title = document.getElementById("q" + position + "-title");
-      if (title) { title.setAttribute("tabindex", "-1"); title.focus({ preventScroll: false }); }
+      if (title && !quiet) { title.setAttribute("tabindex", "-1"); title.focus({ preventScroll: false }); }
     }
+    var navigator = document.querySelector("details.navigator");
     document.querySelectorAll(".navigator a").forEach(function (link) {
-      link.addEventListener("click", function (event) { event.preventDefault(); show(link.dataset.position); });
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        if (navigator) navigator.open = false;
+        show(link.dataset.position);
+      });
     });
     document.querySelectorAll(".answer-form").forEach(function (form) {
       var position = form.querySelector('input[name="position"]').value;
@@ -245,7 +254,7 @@
       mark(p);
     }
     var params = new URLSearchParams(window.location.search);
-    show(params.get("q") || load(placeKey, null) || document.querySelector(".item.current").dataset.position);
+    show(params.get("q") || load(placeKey, null) || document.querySelector(".item.current").dataset.position, true);
     if (Object.keys(pending).length) flushQuietly(); else setState("", "");
     tick();
   }

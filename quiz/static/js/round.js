@@ -76,6 +76,8 @@
     history.replaceState(null, "", answer.url);
     document.title = answer.title;
     card.hidden = true;
+    // As on the attempt page: the brand only, no menu to leave the attempt by.
+    document.querySelectorAll("#main-menu, .menu-button").forEach(function (n) { n.remove(); });
     shell.hidden = false;
     window.quizAttempt.run(shell);
   }
