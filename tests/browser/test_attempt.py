@@ -65,7 +65,7 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     assert page.locator("#time-alert").is_hidden()
     assert page.locator("#main-menu").count() == 0 and "Đăng xuất" not in page.content()
     # The question list is folded: "save and next" is on the first screen.
-    button = page.locator('.item.current button[data-go]').bounding_box()
+    button = page.locator(".item.current button[data-go]").bounding_box()
     assert button["y"] + button["height"] <= 844, button
     assert page.evaluate("document.activeElement.tagName") != "H1"  # no focus box on load
 
@@ -95,11 +95,15 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     page.wait_for_function(
         "() => document.getElementById('save-state').classList.contains('offline')", timeout=10_000
     )
+    # Waiting on this device is not shown as saved.
+    link = page.locator('.navigator a[data-position="3"]')
+    assert "queued" in link.get_attribute("class") and "answered" not in link.get_attribute("class")
     screenshot(page, "attempt-3-offline")
     phone_390.set_offline(False)
     wait_saved(page)
     choices = server_choices(page, attempt_id)
     assert choices[3] and choices[1] and choices[2]
+    assert "answered" in link.get_attribute("class") and "queued" not in link.get_attribute("class")
     screenshot(page, "attempt-4-back-online")
 
     # Let the timer run out: the attempt is submitted and the result shown.
@@ -107,3 +111,30 @@ def test_a_whole_attempt_on_a_phone(live_server, phone_390, student, make_round)
     screenshot(page, "attempt-5-result")
     assert "Đã hết giờ: bài làm được nộp tự động" in page.content()  # said, not just "submitted"
     assert len(server_choices(page, attempt_id)) == 4
+
+
+@pytest.mark.browser
+def test_finishing_offline_waits_for_the_network_and_says_so(
+    live_server, phone_390, student, make_round
+):
+    round_ = make_round(time_limit_seconds=600)
+    page = phone_390.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", student.email)
+    page.fill("#password", PASSWORD)
+    page.click("form[novalidate] button[type=submit]")
+    page.goto(f"{live_server}/rounds/{round_.id}")
+    page.click("text=Bắt đầu ngay")
+    page.wait_for_url(re.compile(r"/attempts/\d+"))
+    attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
+    phone_390.set_offline(True)
+    answer(page, 1, 1)
+    page.click("#finish-link")
+    alert = page.locator("#time-alert")
+    alert.wait_for(state="visible", timeout=10_000)
+    assert "Không có kết nối" in alert.inner_text()
+    assert "/confirm" not in page.url
+    screenshot(page, "attempt-finish-offline")
+    phone_390.set_offline(False)  # back online: the answer goes, then the confirmation
+    page.wait_for_url(re.compile(r"/confirm"), timeout=20_000)
+    assert server_choices(page, attempt_id)[1]

@@ -70,7 +70,10 @@
     function mark(position) {
       var link = document.querySelector('.navigator a[data-position="' + position + '"]');
       var answered = choicesOf(position).length > 0;
-      link.classList.toggle("answered", answered);
+      // An answer still waiting on this device is not shown as saved.
+      var queued = answered && Object.prototype.hasOwnProperty.call(pending, position);
+      link.classList.toggle("answered", answered && !queued);
+      link.classList.toggle("queued", queued);
       link.classList.toggle("unanswered", !answered);
       link.classList.toggle("flagged", !!flags[position]);
       var counter = document.querySelector("[data-answered-count]");
@@ -112,6 +115,7 @@
           // A newer choice made while this one was on its way stays queued.
           if (JSON.stringify(pending[position]) === JSON.stringify(choices)) delete pending[position];
           store(queueKey, pending);
+          mark(position);
           retryDelay = 1000;
           return response.json().then(function (body) {
             resync(body.remaining_seconds);
@@ -135,8 +139,12 @@
         throw new Error("status " + response.status);  // 429, 5xx: keep it and retry
       });
     }
+    var finishWanted = false;
     function flush() {
-      return drain().catch(function () {
+      return drain().then(function () {
+        // Finishing waited for the network: it goes on once everything is sent.
+        if (finishWanted && !finished) window.location.href = root.dataset.confirm;
+      }, function () {
         setState(root.dataset.msgOffline, "offline");
         clearTimeout(retryTimer);
         retryTimer = setTimeout(flush, retryDelay);
@@ -210,8 +218,11 @@
     });
     function finish() {
       // Only once every answer is on the server: the confirmation page lists what it has.
-      flush().then(function () { window.location.href = root.dataset.confirm; },
-                   function () { /* still offline: the message says so, try again later */ });
+      finishWanted = true;
+      flush().catch(function () {
+        alertEl.textContent = root.dataset.msgFinishWait;
+        alertEl.hidden = false;
+      });
     }
     document.getElementById("finish-link").addEventListener("click", function (event) {
       event.preventDefault();
