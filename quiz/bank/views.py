@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -48,7 +49,10 @@ def labels() -> dict[str, Any]:
 
 def topic_choices(blank: Any = None) -> list[SelectChoice]:
     first = [SelectChoice("", blank)] if blank is not None else []
-    return first + [SelectChoice(t.slug, t.slug) for t in services.topics(get_session())]
+    locale = str(get_locale() or "vi")
+    return first + [
+        SelectChoice(t.slug, t.display_name(locale)) for t in services.topics(get_session())
+    ]
 
 
 def question_or_404(key: str) -> Question:

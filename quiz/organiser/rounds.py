@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +24,12 @@ from quiz.rounds.models import Round
 from quiz.rounds.services import RoundData
 from quiz.standings import services as standings
 from quiz.web import apply_errors
+
+
+def topic_names() -> list[tuple[str, str]]:
+    locale = str(get_locale() or "vi")
+    return [(t.slug, t.display_name(locale)) for t in topics(get_session())]
+
 
 bp = Blueprint(
     "rounds_admin", __name__, url_prefix="/organiser/rounds", template_folder="templates"
@@ -63,7 +70,7 @@ def _blueprint_actions(form: RoundForm) -> bool:
 
 
 def _render(form: RoundForm, round_: Any = None, status: int = 200) -> Any:
-    form.set_topics([t.slug for t in topics(get_session())])
+    form.set_topics(topic_names())
     available = services.blueprint_availability(get_session(), form.lines())
     return render_template("rounds/edit.html", form=form, round=round_, available=available), status
 
@@ -71,7 +78,7 @@ def _render(form: RoundForm, round_: Any = None, status: int = 200) -> Any:
 @bp.route("/new", methods=["GET", "POST"])
 def create() -> Any:
     form = RoundForm()
-    form.set_topics([t.slug for t in topics(get_session())])
+    form.set_topics(topic_names())
     if request.method == "POST" and not _blueprint_actions(form) and form.validate():
         try:
             round_ = services.create_round(get_session(), form.to_data(), actor_id=current_user.id)
@@ -87,7 +94,7 @@ def create() -> Any:
 def edit(round_id: int) -> Any:
     round_ = services.get_round(get_session(), round_id)
     form = RoundForm()
-    form.set_topics([t.slug for t in topics(get_session())])
+    form.set_topics(topic_names())
     if request.method == "GET":
         form.fill(services.round_data_of(round_))
     elif not _blueprint_actions(form) and form.validate():

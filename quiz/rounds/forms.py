@@ -100,10 +100,11 @@ class RoundForm(Form):
     closes_at = DateTimeLocalField(
         _l("Closes at"), format=LOCAL_FORMAT, validators=[InputRequired(), within_the_contest_era]
     )
-    time_limit_seconds = IntegerField(
-        _l("Time limit (seconds)"),
-        default=900,
-        validators=[InputRequired(), NumberRange(min=1, max=86400)],
+    time_limit_minutes = IntegerField(
+        _l("Time limit (minutes)"),
+        default=15,
+        validators=[InputRequired(), NumberRange(min=1, max=1440)],
+        description=_l("From each student's start; never beyond the closing time."),
     )
     grace_seconds = IntegerField(
         _l("Grace for late saves (seconds)"),
@@ -148,11 +149,12 @@ class RoundForm(Form):
     )
     blueprint = FieldList(FormField(BlueprintLineForm), min_entries=1, max_entries=50)
 
-    def set_topics(self, slugs: list[str]) -> None:
+    def set_topics(self, topics: list[tuple[str, str]]) -> None:
+        """The topics to choose from: (slug, name in the reader's language)."""
         for entry in self.blueprint:
             entry.form.topic.choices = [
                 SelectChoice("", _l("Any")),
-                *[SelectChoice(s, s) for s in slugs],
+                *[SelectChoice(slug, name) for slug, name in topics],
             ]
 
     def lines(self) -> list[BlueprintLine]:
@@ -174,7 +176,7 @@ class RoundForm(Form):
             title={k: v for k, v in title.items() if v},
             opens_at=to_utc(self.opens_at.data),
             closes_at=to_utc(self.closes_at.data),
-            time_limit_seconds=int(self.time_limit_seconds.data),
+            time_limit_seconds=int(self.time_limit_minutes.data) * 60,
             blueprint=self.lines(),
             grace_seconds=int(self.grace_seconds.data),
             max_attempts=int(self.max_attempts.data),
@@ -194,7 +196,8 @@ class RoundForm(Form):
         self.prediction_counted.data = data.prediction_counts == PREDICTION_FULL_MARKS
         self.opens_at.data = to_local(data.opens_at)
         self.closes_at.data = to_local(data.closes_at)
-        self.time_limit_seconds.data = data.time_limit_seconds
+        # A round made through the API may have a limit in seconds: shown rounded up.
+        self.time_limit_minutes.data = -(-data.time_limit_seconds // 60)
         self.grace_seconds.data = data.grace_seconds
         self.max_attempts.data = data.max_attempts
         self.attempt_policy.data = data.attempt_policy

@@ -115,7 +115,7 @@ def test_an_instant_the_calendar_cannot_hold_is_422(organiser, app, make_bank, d
         "title_vi": "Vòng",
         "opens_at": "0001-01-01T00:00",
         "closes_at": closes.strftime("%Y-%m-%dT%H:%M"),
-        "time_limit_seconds": "600",
+        "time_limit_minutes": "10",
         "grace_seconds": "10",
         "max_attempts": "1",
         "attempt_policy": "best",

@@ -41,7 +41,8 @@
     // open on "1 minute left".
     var leftAtLoad = Number(root.dataset.remaining);
     function tick() {
-      var left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+      var leftMs = deadline - performance.now();
+      var left = Math.max(0, Math.ceil(leftMs / 1000));
       countdownEl.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
       [[300, "msgFive"], [60, "msgOne"]].forEach(function (w) {
         if (left <= w[0] && left > 0 && !warned[w[0]]) {
@@ -53,7 +54,10 @@
           root.classList.add(w[0] === 60 ? "last-minute" : "last-minutes");
         }
       });
-      if (left === 0 && !finished) { finished = true; timeUp(); return; }
+      // Submitted a second after the local zero (the server's whole seconds are rounded
+      // up): the deadline has passed on the server too, so the result says the time
+      // ran out; the grace period covers the answers still on their way.
+      if (leftMs <= -1000 && !finished) { finished = true; timeUp(); return; }
       setTimeout(tick, 250);
     }
 
