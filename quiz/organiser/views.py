@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -14,12 +25,13 @@ from quiz.accounts import services as accounts
 from quiz.accounts.auth import role_required
 from quiz.accounts.invitations import invitation_token
 from quiz.accounts.models import Role
-from quiz.audit.services import recent, record
+from quiz.audit import reading
+from quiz.audit.services import record
 from quiz.db import get_session
 from quiz.errors import ServiceError
 from quiz.organiser.forms import CreateUserForm, RosterImportForm
 from quiz.universities.services import all_universities
-from quiz.web import apply_errors
+from quiz.web import apply_errors, record_id
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser", template_folder="templates")
 
@@ -134,4 +146,25 @@ def reset_link(user_id: int) -> Any:
 
 @bp.get("/audit")
 def audit() -> Any:
-    return render_template("organiser/audit.html", entries=recent(get_session()))
+    """The log, newest first, filtered by person, kind and dates (``before`` pages on)."""
+    session = get_session()
+    filters = reading.Filters(
+        actor_id=request.args.get("who", type=record_id),
+        kind=request.args.get("kind") if request.args.get("kind") in reading.KINDS else None,
+        since=request.args.get("since", type=date.fromisoformat),
+        until=request.args.get("until", type=date.fromisoformat),
+        before_id=request.args.get("before", type=record_id),
+    )
+    lines = reading.search(session, filters, str(get_locale() or "vi"))
+    older = None
+    if len(lines) == reading.PAGE:
+        older = {k: v for k, v in request.args.items() if k != "before"}
+        older["before"] = str(lines[-1].entry.id)
+    return render_template(
+        "organiser/audit.html",
+        lines=lines,
+        filters=filters,
+        people=reading.people(session),
+        kinds=reading.KINDS,
+        older=older,
+    )

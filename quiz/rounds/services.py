@@ -317,18 +317,36 @@ def update_round(
             )
     else:
         check_blueprint(session, data.blueprint)
-    before = _changed_fields(round_, data)
+    changes = _changes(round_, data)
+    before = set(changes)
     _apply(round_, data)
     if "blueprint" in before:
         # What a paper holds was drawn from the blueprint: draw them again. (The
         # other settings a start uses are checked against the round's row.)
         round_.paper_revision += 1
     session.flush()
-    record(session, actor_id, "rounds.update", f"round:{round_.id}", changed=sorted(before))
+    record(
+        session,
+        actor_id,
+        "rounds.update",
+        f"round:{round_.id}",
+        changed=sorted(before),
+        # What the audit log shows as "before -> after" (a blueprint: its lines).
+        changes={key: [_as_json(old), _as_json(new)] for key, (old, new) in changes.items()},
+    )
     return round_
 
 
 def _changed_fields(round_: Round, data: RoundData) -> set[str]:
+    return set(_changes(round_, data))
+
+
+def _as_json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _changes(round_: Round, data: RoundData) -> dict[str, tuple[Any, Any]]:
+    """Each setting the data changes: (before, after)."""
     current = {
         "title": round_.title,
         "opens_at": round_.opens_at,
@@ -361,7 +379,7 @@ def _changed_fields(round_: Round, data: RoundData) -> set[str]:
         "prediction_counts": data.prediction_counts if data.prediction_text else None,
         "ranked": data.ranked,
     }
-    return {key for key in current if current[key] != new[key]}
+    return {key: (current[key], new[key]) for key in current if current[key] != new[key]}
 
 
 #: The prediction whose true value the platform counts: the entries with full marks.
