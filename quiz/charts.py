@@ -26,11 +26,17 @@ def _cut(label: str) -> str:
 
 
 def bar_chart(
-    title: str, bars: list[tuple[str, int]], *, width: int = WIDTH, height: int | None = None
+    title: str,
+    bars: list[tuple[str, int]],
+    *,
+    width: int = WIDTH,
+    height: int | None = None,
+    highlight: str | None = None,
 ) -> Markup:
     """Horizontal bars, one row per label (readable with any number of bars on a phone),
     each with its value; the title, and every value in a table, are also given as text.
-    ``height`` is ignored: the chart is as tall as its rows."""
+    ``height`` is ignored: the chart is as tall as its rows. The ``highlight`` bar (a
+    student's own score) is drawn apart and marked in words as well."""
     chart_id = f"chart-{next(_ids)}"
     top = max((value for _, value in bars), default=0) or 1
     label_width = min(
@@ -38,16 +44,19 @@ def bar_chart(
     )
     plot = width - label_width - 48
     rows = []
+    you = escape(_("you"))
     for index, (label, value) in enumerate(bars):
         y = index * ROW
         bar = plot * value / top
+        mine = label == highlight
+        marker = f" ◀ {you}" if mine else ""
         rows.append(
             f'<text x="{label_width - 6}" y="{y + ROW * 0.68:.1f}" class="label" '
             f'font-size="{FONT}" text-anchor="end">{escape(_cut(label))}</text>'
             f'<rect x="{label_width}" y="{y + 5}" width="{bar:.1f}" height="{ROW - 10}" '
-            f'class="bar"><title>{escape(label)}: {value}</title></rect>'
+            f'class="bar{" mine" if mine else ""}"><title>{escape(label)}: {value}</title></rect>'
             f'<text x="{label_width + bar + 5:.1f}" y="{y + ROW * 0.68:.1f}" class="value" '
-            f'font-size="{FONT}">{value}</text>'
+            f'font-size="{FONT}">{value}{marker}</text>'
         )
     total_height = max(len(bars), 1) * ROW
     description = "; ".join(f"{label}: {value}" for label, value in bars)

@@ -39,6 +39,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -55,7 +56,7 @@ from quiz.attempts.models import Attempt, AttemptItem, AttemptStatus, Paper, Pap
 from quiz.attempts.scoring import item_units
 from quiz.bank import cache
 from quiz.bank.cache import VersionView
-from quiz.bank.models import QuestionVersion
+from quiz.bank.models import Question, QuestionVersion, Topic
 from quiz.clock import now
 from quiz.db import UTCDateTime
 from quiz.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -793,3 +794,25 @@ def review_allowed(
     if round_.review == Review.IMMEDIATELY.value and not round_.ranked:
         return True
     return (moment or now()) > last_save_instant(round_)
+
+
+def topic_breakdown(session: Session, attempt_id: int) -> list[tuple[dict[str, str], int, int]]:
+    """Per topic of the attempt's questions: (the topic's names, units scored, points
+    possible), in the bank's order of topics. Only shown once review is allowed: it
+    tells which answers were right."""
+    rows = session.execute(
+        select(
+            Topic.name,
+            func.coalesce(func.sum(AttemptItem.score_units), 0),
+            func.sum(QuestionVersion.points),
+        )
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .join(Topic, Topic.id == Question.topic_id)
+        .where(AttemptItem.attempt_id == attempt_id)
+        # Grouped by the topic's key alone: its name and slug follow from it (a JSON
+        # column cannot be grouped on PostgreSQL).
+        .group_by(Topic.id)
+        .order_by(Topic.slug)
+    ).all()
+    return [(dict(name), int(units), int(points)) for name, units, points in rows]

@@ -7,6 +7,8 @@ keeps unsent answers in the browser until the server has them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -20,6 +22,8 @@ from quiz.attempts import adjustments, notes, papers, sealing, services
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.services import MAX_PREDICTION, Sheet
+from quiz.certificates.services import band_of
+from quiz.charts import bar_chart, score_bins
 from quiz.clock import now
 from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
@@ -36,6 +40,8 @@ from quiz.rounds.services import (
     round_view,
     status_now,
 )
+from quiz.standings import boards
+from quiz.standings.models import PUBLIC
 from quiz.web import record_id
 
 bp = Blueprint("contest", __name__, template_folder="templates")
@@ -242,6 +248,39 @@ def submit(attempt_id: int) -> Any:
     return redirect(url_for("contest.result", attempt_id=attempt_id))
 
 
+@dataclass
+class Standing:
+    rank: int
+    entries: int
+    band: int | None
+    chart: Any
+
+
+def _standing(session: Any, attempt: Attempt, round_: Any) -> Standing | None:
+    """The student's rank in the round's public board (none while frozen for them, for a
+    practice round or a disqualified attempt), its band, and where the score sits in
+    the round's distribution, from 0 to the attempt's best possible score."""
+    if not round_.ranked or attempt.disqualified_at is not None:
+        return None
+    rank = boards.round_position(session, round_.id, attempt.student_id, view=PUBLIC)
+    if rank is None:
+        return None
+    levels = boards.score_levels(session, round_.id, view=PUBLIC)
+    entries = sum(n for _units, n in levels)
+    bins = score_bins(attempt.max_score, [(units / SCORE_UNIT, n) for units, n in levels])
+    chart = bar_chart(_("Scores of the round"), bins, highlight=_bin_of(bins, attempt))
+    return Standing(rank, entries, band_of(rank, entries), chart)
+
+
+def _bin_of(bins: list[tuple[str, int]], attempt: Attempt) -> str | None:
+    """The label of the bar the attempt's score falls in (as ``score_bins`` counts it)."""
+    if not bins:
+        return None
+    width = (max(attempt.max_score, 1) + 1) / len(bins)
+    index = min(int((attempt.score_units or 0) / SCORE_UNIT / width), len(bins) - 1)
+    return bins[index][0]
+
+
 @bp.get("/attempts/<int:attempt_id>/result")
 @writes_on_get
 @login_required
@@ -249,13 +288,19 @@ def result(attempt_id: int) -> Any:
     attempt = own_attempt(attempt_id)
     if attempt.status == "in_progress":
         return redirect(url_for("contest.attempt_page", attempt_id=attempt.id))
-    round_ = round_view(get_session(), attempt.round_id, max_age=FINISH_VIEW_AGE)
+    session = get_session()
+    round_ = round_view(session, attempt.round_id, max_age=FINISH_VIEW_AGE)
+    review = services.review_allowed(attempt, round_)
     return render_template(
         "attempts/result.html",
         attempt=attempt,
         round=round_,
+        standing=_standing(session, attempt, round_),
+        topics=services.topic_breakdown(session, attempt.id) if review else [],
+        # A moment for the one who just finished (not for a result read days later).
+        just_finished=now() - (attempt.submitted_at or attempt.deadline) < timedelta(minutes=10),
         notes=notes.of_attempt(get_session(), attempt),
-        review=services.review_allowed(attempt, round_),
+        review=review,
         review_at=last_save_instant(round_),
         appeals_open=results.appeals_open(round_),
         appeals=appeals.of_attempt(get_session(), attempt.id),

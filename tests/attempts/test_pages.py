@@ -231,3 +231,35 @@ def test_waiting_for_an_upcoming_round_shows_the_servers_countdown(student_clien
     assert early.status_code == 302 and early.headers["Location"].endswith(f"/rounds/{round_.id}")
     flashed = student_client.get(early.headers["Location"], headers={"Accept-Language": "en"})
     assert "This round has not opened yet." in flashed.text
+
+
+def test_a_result_tells_the_rank_the_band_the_distribution_and_later_each_topic(
+    app, db_session, make_user, make_round
+):
+    from quiz.attempts import services as attempts_services
+
+    round_ = make_round()
+    students = [make_user() for _ in range(3)]
+    for n, person in enumerate(students):
+        started = attempts_services.start(db_session, round_, person)
+        sheet = attempts_services.sheet(db_session, started.attempt_id, person)
+        for item in sheet.items[: 3 - n]:
+            right = item.version.correct_ids()
+            attempts_services.save_answer(
+                db_session, started.attempt_id, person, item.position, right
+            )
+        attempts_services.submit(db_session, started.attempt_id, person, None)
+    mine = log_in(app, students[1])
+    page = mine.get(
+        f"/attempts/{started.attempt_id - 1}/result", headers={"Accept-Language": "en"}
+    ).text
+    assert 'data-rank="2"' in page and "Rank 2 of 3" in page
+    assert 'class="bar mine"' in page and "◀ you" in page  # where the score sits
+    assert "data-celebrate" in page  # just finished
+    assert "data-topics" not in page  # not before review: it would tell which were right
+    with time_machine.travel(round_.closes_at + timedelta(minutes=1)):
+        later = mine.get(
+            f"/attempts/{started.attempt_id - 1}/result", headers={"Accept-Language": "en"}
+        ).text
+    assert "data-topics" in later and "2,00 / 4" not in later and "2.00 / 4" in later
+    assert "data-celebrate" not in later
