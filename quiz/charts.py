@@ -77,18 +77,28 @@ def bar_chart(
     )
 
 
+def _bin_count(top: int, most: int) -> tuple[int, float]:
+    top = max(top, 1)
+    bins = min(most, top + 1)
+    return bins, (top + 1) / bins
+
+
+def bin_index(top: int, points: float, most: int = 11) -> int:
+    """Which of ``score_bins``' bars a score of ``points`` falls in."""
+    bins, width = _bin_count(top, most)
+    return min(int(points / width), bins - 1)
+
+
 def score_bins(
     top: int, scores: Iterable[tuple[float, int]], most: int = 11
 ) -> list[tuple[str, int]]:
     """(points, how many) as at most ``most`` bars from 0 to ``top`` points, labelled
     "7" or "3–5": a distribution drawn to the best possible score, never to the best
     score reached."""
-    top = max(top, 1)
-    bins = min(most, top + 1)
-    width = (top + 1) / bins
+    bins, width = _bin_count(top, most)
     counts = [0] * bins
     for points, number in scores:
-        counts[min(int(points / width), bins - 1)] += number
+        counts[bin_index(top, points, most)] += number
     labels = []
     for index in range(bins):
         low, high = math.ceil(index * width), math.ceil((index + 1) * width) - 1

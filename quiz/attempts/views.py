@@ -7,7 +7,6 @@ keeps unsent answers in the browser until the server has them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,14 +21,13 @@ from quiz.attempts import adjustments, notes, papers, sealing, services
 from quiz.attempts.models import SCORE_UNIT, Attempt, AttemptStatus
 from quiz.attempts.rendering import attempt_items_html
 from quiz.attempts.services import MAX_PREDICTION, Sheet
-from quiz.certificates.services import band_of
-from quiz.charts import bar_chart, score_bins
+from quiz.charts import bar_chart
 from quiz.clock import now
 from quiz.db import get_session, writes_on_get
 from quiz.errorpages import json_error
 from quiz.errors import Conflict, Forbidden, NotFound, ServiceError
 from quiz.i18n import local_datetime, localized
-from quiz.results import appeals
+from quiz.results import appeals, standing
 from quiz.results import services as results
 from quiz.rounds import overrides
 from quiz.rounds.models import Review
@@ -40,8 +38,6 @@ from quiz.rounds.services import (
     round_view,
     status_now,
 )
-from quiz.standings import boards
-from quiz.standings.models import PUBLIC
 from quiz.web import record_id
 
 bp = Blueprint("contest", __name__, template_folder="templates")
@@ -248,39 +244,6 @@ def submit(attempt_id: int) -> Any:
     return redirect(url_for("contest.result", attempt_id=attempt_id))
 
 
-@dataclass
-class Standing:
-    rank: int
-    entries: int
-    band: int | None
-    chart: Any
-
-
-def _standing(session: Any, attempt: Attempt, round_: Any) -> Standing | None:
-    """The student's rank in the round's public board (none while frozen for them, for a
-    practice round or a disqualified attempt), its band, and where the score sits in
-    the round's distribution, from 0 to the attempt's best possible score."""
-    if not round_.ranked or attempt.disqualified_at is not None:
-        return None
-    rank = boards.round_position(session, round_.id, attempt.student_id, view=PUBLIC)
-    if rank is None:
-        return None
-    levels = boards.score_levels(session, round_.id, view=PUBLIC)
-    entries = sum(n for _units, n in levels)
-    bins = score_bins(attempt.max_score, [(units / SCORE_UNIT, n) for units, n in levels])
-    chart = bar_chart(_("Scores of the round"), bins, highlight=_bin_of(bins, attempt))
-    return Standing(rank, entries, band_of(rank, entries), chart)
-
-
-def _bin_of(bins: list[tuple[str, int]], attempt: Attempt) -> str | None:
-    """The label of the bar the attempt's score falls in (as ``score_bins`` counts it)."""
-    if not bins:
-        return None
-    width = (max(attempt.max_score, 1) + 1) / len(bins)
-    index = min(int((attempt.score_units or 0) / SCORE_UNIT / width), len(bins) - 1)
-    return bins[index][0]
-
-
 @bp.get("/attempts/<int:attempt_id>/result")
 @writes_on_get
 @login_required
@@ -291,11 +254,15 @@ def result(attempt_id: int) -> Any:
     session = get_session()
     round_ = round_view(session, attempt.round_id, max_age=FINISH_VIEW_AGE)
     review = services.review_allowed(attempt, round_)
+    found = standing.of_attempt(session, attempt, round_)
     return render_template(
         "attempts/result.html",
         attempt=attempt,
         round=round_,
-        standing=_standing(session, attempt, round_),
+        standing=found,
+        chart=bar_chart(_("Scores of the round"), found.bins, highlight=found.mine)
+        if found
+        else None,
         topics=services.topic_breakdown(session, attempt.id) if review else [],
         # A moment for the one who just finished (not for a result read days later).
         just_finished=now() - (attempt.submitted_at or attempt.deadline) < timedelta(minutes=10),

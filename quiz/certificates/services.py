@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from quiz.accounts.models import User
+from quiz.accounts.models import Role, User
 from quiz.audit.services import record
 from quiz.certificates.models import OVERALL, Certificate, round_scope
 from quiz.clock import now
@@ -275,6 +275,16 @@ def by_code(session: Session, typed: str) -> Certificate | None:
     if len(code) != CODE_LENGTH or set(code) - set(ALPHABET):
         return None
     return session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def may_read(certificate: Certificate, person: Any) -> bool:
+    """Who may download a certificate's PDF: its student, their university's
+    coordinators, and organisers (anyone may check its facts at /verify)."""
+    return bool(
+        certificate.student_id == person.id
+        or person.has_role(Role.ORGANISER)
+        or (person.has_role(Role.COORDINATOR) and person.university_id == certificate.university_id)
+    )
 
 
 def of_student(session: Session, student_id: int) -> list[Certificate]:

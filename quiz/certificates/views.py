@@ -111,15 +111,7 @@ def download(code: str) -> Any:
     certificate: Certificate | None = services.by_code(get_session(), code)
     if certificate is None:
         abort(404)
-    allowed = (
-        certificate.student_id == current_user.id
-        or current_user.has_role(Role.ORGANISER)
-        or (
-            current_user.has_role(Role.COORDINATOR)
-            and current_user.university_id == certificate.university_id
-        )
-    )
-    if not allowed:
+    if not services.may_read(certificate, current_user):
         abort(404)
     if not pdf.available():
         abort(503)
