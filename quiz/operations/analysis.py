@@ -53,8 +53,8 @@ FLAG_LABELS = {
     "likely_wrong_key": _l("Likely wrong key: the best students chose another option more"),
     "check_key": _l("Check the key: weaker students did better than stronger ones"),
     "weak": _l("Weak: hardly tells stronger from weaker students"),
-    "too_easy": _l("Too easy: over 90 %% right"),
-    "too_hard": _l("Too hard: under 20 %% right"),
+    "too_easy": _l("Too easy: over %(share)d %% right", share=90),
+    "too_hard": _l("Too hard: under %(share)d %% right", share=20),
     "dead_distractor": _l("A wrong option almost nobody chose"),
 }
 

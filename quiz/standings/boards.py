@@ -242,6 +242,27 @@ def round_position(
     return _round_rank(session, entry)
 
 
+def round_entry(
+    session: Session, round_id: int, student_id: int, *, view: str = LIVE
+) -> StudentEntry | None:
+    """A student's own row of a round's board (pinned on the page when it is elsewhere)."""
+    row = session.execute(
+        select(RoundStanding, User.display_name, University.code)
+        .join(User, User.id == RoundStanding.student_id)
+        .join(University, University.id == RoundStanding.university_id)
+        .where(
+            RoundStanding.view == view,
+            RoundStanding.round_id == round_id,
+            RoundStanding.student_id == student_id,
+        )
+    ).first()
+    if row is None:
+        return None
+    entry, name, code = row
+    rank = _round_rank(session, entry)
+    return StudentEntry(rank, student_id, name, code, entry.score_units, entry.duration_ms)
+
+
 def _overall_rank(session: Session, entry: OverallStanding) -> int:
     """The overall competition rank of ``entry`` (see ``_round_rank``)."""
     same_total_ahead = (
@@ -347,6 +368,21 @@ def overall_position(session: Session, student_id: int, *, view: str = LIVE) -> 
     if entry is None:
         return None
     return _overall_rank(session, entry)
+
+
+def overall_entry(session: Session, student_id: int, *, view: str = LIVE) -> StudentEntry | None:
+    """A student's own row of the overall board."""
+    row = session.execute(
+        select(OverallStanding, User.display_name, University.code)
+        .join(User, User.id == OverallStanding.student_id)
+        .join(University, University.id == OverallStanding.university_id)
+        .where(OverallStanding.view == view, OverallStanding.student_id == student_id)
+    ).first()
+    if row is None:
+        return None
+    entry, name, code = row
+    rank = _overall_rank(session, entry)
+    return StudentEntry(rank, student_id, name, code, entry.total_units, entry.duration_ms)
 
 
 def search_students(

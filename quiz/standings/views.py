@@ -58,10 +58,10 @@ def students() -> Any:
         entries, total = boards.round_board(
             session, round_.id, limit=PAGE_SIZE, offset=offset, view=chosen
         )
-        mine = boards.round_position(session, round_.id, me, view=chosen) if me else None
+        mine = boards.round_entry(session, round_.id, me, view=chosen) if me else None
     else:
         entries, total = boards.overall_board(session, limit=PAGE_SIZE, offset=offset, view=chosen)
-        mine = boards.overall_position(session, me, view=chosen) if me else None
+        mine = boards.overall_entry(session, me, view=chosen) if me else None
     query = request.args.get("q", "").strip()[:60]
     if query:
         entries = boards.search_students(session, query, round_.id if round_ else None, view=chosen)

@@ -84,6 +84,10 @@ def test_the_api_the_page_and_the_csv_agree(app, db_session, make_user):
     ).get_data(as_text=True)
     assert page.index(KEYS[0]) < page.index(KEYS[1])
     assert "Likely wrong key" in page and "<svg" in page
+    french = organiser.get(
+        f"/organiser/rounds/{round_.id}/analysis", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
+    assert "-1,00" in french  # decimals the French way
     exported = organiser.get(f"/organiser/rounds/{round_.id}/analysis.csv")
     assert exported.data.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
@@ -129,3 +133,12 @@ def test_an_open_rounds_analysis_is_computed_each_time(db_session, make_user):
     round_, _users = miskeyed_round(db_session, make_user, n=4)
     of_round(db_session, round_)
     assert db_session.get(RoundAnalysisCache, round_.id) is None
+
+
+def test_flag_labels_show_a_plain_percent_sign(app):
+    from quiz.operations.analysis import FLAG_LABELS
+
+    for language, words in (("en", "over 90 % right"), ("vi", "trên 90 % trả lời đúng")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert words in str(FLAG_LABELS["too_easy"])
+            assert "%%" not in str(FLAG_LABELS["too_hard"])

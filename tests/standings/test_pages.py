@@ -27,6 +27,30 @@ def test_student_board_shows_ranks_and_my_position(app, make_user, make_round, c
     assert "Your position: 2" in mine.text
 
 
+def test_a_students_own_row_stays_in_sight_when_it_is_on_another_page(
+    app, make_user, make_round, client, monkeypatch
+):
+    monkeypatch.setattr("quiz.standings.views.PAGE_SIZE", 1)
+    round_ = make_round()
+    ana, bao = make_user(display_name="Ana N."), make_user(display_name="Bảo T.")
+    take(log_in(app, ana), round_)
+    take(log_in(app, bao), round_, right=False)
+    english = {"Accept-Language": "en"}
+    for url in (f"/leaderboards/students?round={round_.id}", "/leaderboards/students"):
+        page = log_in(app, bao).get(url, headers=english).text
+        pinned = page[page.index('<tbody class="pinned">') : page.index("</tbody>")]
+        assert "Bảo T." in pinned and ">2<" in pinned and "You" in pinned, url
+        assert page.index("Bảo T.") < page.index("Ana N."), url  # above the page's rows
+        # On the page where the row is, it is marked where it stands, not pinned twice.
+        second = log_in(app, bao).get(
+            url + ("&" if "?" in url else "?") + "page=2", headers=english
+        )
+        assert 'class="pinned"' not in second.text and 'id="me"' in second.text
+        assert "Show my row" in second.text
+    # Someone else's visit pins nothing.
+    assert 'class="pinned"' not in client.get("/leaderboards/students", headers=english).text
+
+
 def test_university_board_explains_each_method(make_user, make_round, client, app):
     round_ = make_round()
     take(log_in(app, make_user()), round_)
