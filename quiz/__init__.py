@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.jinja_env.filters["localtime"] = i18n.local_datetime
+    app.jinja_env.filters["localdate"] = i18n.local_date
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.filters["number"] = i18n.number
     app.jinja_env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES

@@ -8,7 +8,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
@@ -27,6 +27,7 @@ from quiz.attempts import papers as paper_services
 from quiz.attempts import services as attempt_services
 from quiz.audit.services import record
 from quiz.bank import files as bank_files
+from quiz.bank import lint as bank_lint_module
 from quiz.bank import services as bank_services
 from quiz.bank.schema import BankInvalid, TopicData
 from quiz.bank.validate import validate
@@ -161,6 +162,40 @@ def bank_validate(path: str, strict: bool) -> None:
     click.echo(f"{path}: {count} questions in {len(topics)} topics, no errors.")
 
 
+@bank.command("lint")
+@click.argument("path", type=click.Path())
+@click.option("--strict", is_flag=True, help="Exit 1 when there is any error.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Judge review_by dates as of this day (default: today).",
+)
+def bank_lint(path: str, strict: bool, today: datetime | None) -> None:
+    """Find item-writing flaws: keys given away by their form, duplicates, stale facts."""
+    topics = read_bank(path)
+    day = today.date() if today else now().date()
+    findings, figures = bank_lint_module.lint(topics, today=day, place=path)
+    for finding in sorted(findings, key=lambda f: (f.file, f.line, f.severity, f.rule)):
+        click.echo(str(finding))
+    errors = bank_lint_module.errors_in(findings)
+    single = figures.single or 1
+    longest = ", ".join(
+        f"{loc} {round(100 * figures.key_longest.get(loc, 0) / single)} %"
+        for loc in ("vi", "en", "fr")
+    )
+    click.echo(
+        f"{path}: {figures.active} active questions ({figures.retired} retired) in "
+        f"{len(figures.topics)} topics; difficulty "
+        + ", ".join(f"{d} {figures.difficulties[d]}" for d in ("easy", "medium", "hard"))
+        + f"; key the longest option: {longest}; multiple-choice patterns "
+        + ", ".join(f"{p} x{n}" for p, n in figures.patterns.most_common())
+        + f"; {len(errors)} error(s), {len(findings) - len(errors)} warning(s)."
+    )
+    if strict and errors:
+        fail(f"{len(errors)} error(s) in {path} (--strict).")
+
+
 @bank.command("import")
 @click.argument("path", type=click.Path())
 @click.option("--retire-missing", is_flag=True, help="Retire active questions absent from PATH.")
@@ -187,9 +222,11 @@ def bank_import(path: str, retire_missing: bool) -> None:
 )
 @with_appcontext
 def bank_export(directory: str, fmt: str) -> None:
-    """Write the active questions out, one file per topic."""
+    """Write the questions out, one file per topic: in YAML the retired ones too (marked
+    ``status: retired``, so the files and the database round-trip); in Moodle's formats,
+    which cannot mark them, the active ones only."""
     with session_scope() as session:
-        topics = bank_services.export_bank(session)
+        topics = bank_services.export_bank(session, include_retired=fmt == "yaml")
     written = bank_files.write_dir(directory, topics, fmt)
     count = sum(len(t.questions) for t in topics)
     click.echo(f"Exported {count} questions in {len(written)} files to {directory}.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import get_datetime_format
 from flask import g, has_request_context, request
@@ -53,6 +53,11 @@ def local_datetime(value: datetime | None, format: str = "medium") -> str:
     return get_datetime_format("medium", locale=locale).format(time, day)
 
 
+def local_date(value: date | None) -> str:
+    """A calendar day (no time, no time zone) in the locale's medium format."""
+    return format_date(value, "medium") if value is not None else ""
+
+
 def localized(texts: dict[str, str] | None, locale: str) -> str:
     """A text in ``locale``, falling back to Vietnamese (the bank's rule)."""
     if not texts:
@@ -60,8 +65,9 @@ def localized(texts: dict[str, str] | None, locale: str) -> str:
     return texts.get(locale) or texts.get("vi") or ""
 
 
-def number(value: int | float | None) -> str:
-    """A count in the locale's way (10.000 in vi, 10 000 in fr, 10,000 in en)."""
+def number(value: int | float | None, places: int = 0) -> str:
+    """A number in the locale's way (10.000 in vi, 10 000 in fr, 10,000 in en), with
+    ``places`` decimals (0,67 in vi and fr, 0.67 in en)."""
     if value is None:
         return ""
-    return format_decimal(value, format="#,##0")
+    return format_decimal(value, format="#,##0" + ("." + "0" * places if places else ""))

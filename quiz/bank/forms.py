@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     FieldList,
     FormField,
     IntegerField,
@@ -59,6 +60,11 @@ class QuestionForm(Form):
     explanation_fr = TextAreaField(_l("French"), validators=[Length(max=4000)])
     source = StringField(_l("Source"), validators=[Optional(), Length(max=500)])
     tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(), Length(max=500)])
+    review_by = DateField(
+        _l("Check the facts again by"),
+        validators=[Optional()],
+        description=_l("For facts that can go stale: after this day the bank's checks warn."),
+    )
     options = FieldList(FormField(OptionForm), min_entries=2, max_entries=MAX_OPTIONS)
 
     def to_question(self) -> QuestionData:
@@ -80,6 +86,7 @@ class QuestionForm(Form):
             explanation=_texts(self, "explanation"),
             source=(self.source.data or "").strip(),
             tags=[t.strip() for t in (self.tags.data or "").split(",") if t.strip()],
+            review_by=self.review_by.data,
             file="form",
         )
 
@@ -92,6 +99,7 @@ class QuestionForm(Form):
         self.points.data = question.points
         self.source.data = question.source
         self.tags.data = ", ".join(question.tags)
+        self.review_by.data = question.review_by
         for locale in LOCALES:
             getattr(self, f"text_{locale}").data = question.text.get(locale, "")
             getattr(self, f"explanation_{locale}").data = question.explanation.get(locale, "")

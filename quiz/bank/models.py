@@ -8,7 +8,7 @@ past attempt always shows (and scores) exactly what the student saw.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -108,6 +108,8 @@ class QuestionVersion(Base):
     explanation: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     source: Mapped[str] = mapped_column(String(500), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: After this day the facts must be checked again (the bank's lint warns).
+    review_by: Mapped[date | None]
     #: SHA-256 of the canonical content: equal content, equal digest.
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 LOCALES = ("vi", "en", "fr")
@@ -44,13 +45,18 @@ class QuestionData:
     explanation: dict[str, str] = field(default_factory=dict)
     source: str = ""
     tags: list[str] = field(default_factory=list)
+    #: After this day the fact must be checked again (``quiz bank lint`` warns).
+    review_by: date | None = None
+    #: "retired" keeps a question in its file (its id reserved) but out of draws.
+    #: Not part of the content: retiring is not a new version.
+    status: str = "active"
     #: Where it was read (for error messages); not part of the content.
     file: str = ""
     line: int = 0
 
     def content(self) -> dict[str, Any]:
         """The versioned content, in canonical form (what a version stores)."""
-        return {
+        content: dict[str, Any] = {
             "difficulty": self.difficulty,
             "kind": self.kind,
             "points": self.points,
@@ -63,6 +69,9 @@ class QuestionData:
             "source": self.source,
             "tags": list(self.tags),
         }
+        if self.review_by is not None:  # absent otherwise: older versions keep their digest
+            content["review_by"] = self.review_by.isoformat()
+        return content
 
     def digest(self) -> str:
         """Equal content gives an equal digest (used to detect changes on import)."""
@@ -117,6 +126,7 @@ def question_from_content(key: str, content: dict[str, Any]) -> QuestionData:
         explanation=dict(content.get("explanation") or {}),
         source=content.get("source") or "",
         tags=list(content.get("tags") or []),
+        review_by=date.fromisoformat(content["review_by"]) if content.get("review_by") else None,
     )
 
 

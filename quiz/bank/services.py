@@ -65,6 +65,7 @@ def _new_version(
         explanation=content["explanation"],
         source=content["source"],
         tags=content["tags"],
+        review_by=data.review_by,
         digest=data.digest(),
         author_id=author_id,
     )
@@ -111,6 +112,15 @@ def _upsert_question(
     return "new_version"
 
 
+def _retire(session: Session, key: str) -> bool:
+    """Retire the question a file marks ``status: retired``; False if it already was."""
+    question = session.scalar(select(Question).where(Question.key == key))
+    if question is None or question.status == Status.RETIRED.value:
+        return False
+    question.status = Status.RETIRED.value
+    return True
+
+
 def import_bank(
     session: Session,
     topics: list[TopicData],
@@ -147,6 +157,8 @@ def import_bank(
                 "new_version": summary.new_versions,
                 "unchanged": summary.unchanged,
             }[outcome].append(question.id)
+            if question.status == Status.RETIRED.value and _retire(session, question.id):
+                summary.retired.append(question.id)
     if retire_missing:
         seen = {q.id for t in topics for q in t.questions}
         for question in session.scalars(
@@ -183,9 +195,9 @@ def export_bank(session: Session, *, include_retired: bool = False) -> list[Topi
     for question in session.scalars(statement):
         version = question.current_version
         assert version is not None
-        topics[question.topic.slug].questions.append(
-            question_from_content(question.key, version_content(version))
-        )
+        data = question_from_content(question.key, version_content(version))
+        data.status = question.status
+        topics[question.topic.slug].questions.append(data)
     return [t for t in topics.values() if t.questions]
 
 
@@ -199,6 +211,7 @@ def version_content(version: QuestionVersion) -> dict[str, Any]:
         "explanation": version.explanation,
         "source": version.source,
         "tags": version.tags,
+        **({"review_by": version.review_by.isoformat()} if version.review_by else {}),
     }
 
 

@@ -7,6 +7,7 @@ the line and the question, so that a typo never passes silently.
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -28,7 +29,10 @@ QUESTION_KEYS = {
     "explanation",
     "source",
     "tags",
+    "review_by",
+    "status",
 }
+STATUSES = ("active", "retired")
 OPTION_KEYS = {"id", "text", "correct"}
 
 
@@ -132,6 +136,24 @@ class _Reader:
                 label,
             )
             points = 0
+        review_by = node.get("review_by")
+        if review_by is not None and (
+            not isinstance(review_by, date) or isinstance(review_by, datetime)
+        ):
+            self.problem(
+                self.line_of(node, "review_by"),
+                _l("review_by must be a date written YYYY-MM-DD"),
+                label,
+            )
+            review_by = None
+        status = node.get("status", "active")
+        if status not in STATUSES:
+            self.problem(
+                self.line_of(node, "status"),
+                _l("status must be one of %(values)s", values=", ".join(STATUSES)),
+                label,
+            )
+            status = "active"
         question = QuestionData(
             id=str(qid) if qid is not None else "",
             difficulty=str(node.get("difficulty", "")),
@@ -143,6 +165,8 @@ class _Reader:
             ),
             source=str(node.get("source") or ""),
             tags=list(tags),
+            review_by=review_by,
+            status=status,
             file=self.file,
             line=line,
         )
@@ -206,6 +230,8 @@ def write_yaml(topic: TopicData) -> str:
     for q in topic.questions:
         node = CommentedMap()
         node["id"] = q.id
+        if q.status != "active":
+            node["status"] = q.status
         node["difficulty"] = q.difficulty
         node["kind"] = q.kind
         node["points"] = q.points
@@ -225,6 +251,8 @@ def write_yaml(topic: TopicData) -> str:
             tags = CommentedSeq(q.tags)
             tags.fa.set_flow_style()
             node["tags"] = tags
+        if q.review_by is not None:
+            node["review_by"] = q.review_by
         questions.append(node)
     document = CommentedMap(
         [("topic", topic.slug), ("name", _block(topic.name)), ("questions", questions)]

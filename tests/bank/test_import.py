@@ -92,15 +92,15 @@ def test_yaml_export_then_import_changes_nothing(runner, tmp_path, db_session):
 def test_import_then_export_reproduces_the_files_content(db_session, tmp_path):
     original, _ = files.read_path(ROOT / "question_bank")
     import_bank(db_session, copy.deepcopy(original))
-    exported = export_bank(db_session)
+    exported = export_bank(db_session, include_retired=True)
     assert [t.slug for t in exported] == sorted(t.slug for t in original)
     by_slug = {t.slug: t for t in original}
     for t in exported:
         source = by_slug[t.slug]
         assert t.name == source.name
         assert [q.id for q in t.questions] == sorted(q.id for q in source.questions)
-        expected = {q.id: q.content() for q in source.questions}
-        assert {q.id: q.content() for q in t.questions} == expected
+        expected = {q.id: (q.content(), q.status) for q in source.questions}
+        assert {q.id: (q.content(), q.status) for q in t.questions} == expected
     # The written file reads back to the same data, in the same stable order.
     text = write_yaml(exported[0])
     back, problems = read_yaml(text, "x.yaml")
