@@ -69,6 +69,7 @@ ACCESS = {
     "bank.retire": "organiser",
     "bank.create": "organiser",
     "bank.upload": "organiser",
+    "bank.bank_health": "organiser",
     "rounds_admin.index": "organiser",
     "rounds_admin.detail": "organiser",
     "rounds_admin.edit": "organiser",

@@ -12,11 +12,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import combinations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from quiz.bank.schema import DIFFICULTIES, LOCALES, QuestionData, TopicData
 
@@ -315,10 +314,25 @@ def near_duplicates(questions: list[QuestionData]) -> list[tuple[str, str, int]]
             }
         )
     pairs = []
-    for (i, a), (j, b) in combinations(enumerate(prepared), 2):
-        score = min(fuzz.token_sort_ratio(a[loc], b[loc]) for loc in LOCALES)
-        if score >= DUPLICATE_SIMILARITY:
-            pairs.append((questions[i].id, questions[j].id, round(score)))
+    first, *others = LOCALES
+    texts = [p[first] for p in prepared]
+    for i, text in enumerate(texts):
+        # One pass in rapidfuzz's C code over the later questions in the first language;
+        # only the few alike there are compared in the others.
+        for _match, score, j in process.extract(
+            text,
+            texts[i + 1 :],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=DUPLICATE_SIMILARITY,
+            limit=None,
+        ):
+            j += i + 1
+            score = min(
+                [score]
+                + [fuzz.token_sort_ratio(prepared[i][loc], prepared[j][loc]) for loc in others]
+            )
+            if score >= DUPLICATE_SIMILARITY:
+                pairs.append((questions[i].id, questions[j].id, round(score)))
     return sorted(pairs, key=lambda pair: -pair[2])
 
 

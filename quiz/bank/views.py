@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from quiz.accounts.auth import role_required
 from quiz.accounts.models import Role
-from quiz.bank import files, services
+from quiz.bank import files, health, services
 from quiz.bank.forms import (
     DIFFICULTY_LABELS,
     KIND_LABELS,
@@ -21,9 +21,19 @@ from quiz.bank.forms import (
     QuestionForm,
     UploadForm,
 )
+from quiz.bank.lint import MAX_KEY_LONGEST_SHARE
 from quiz.bank.models import Question, Status
-from quiz.bank.schema import LOCALES, MAX_OPTIONS, BankInvalid, Problem, question_from_content
+from quiz.bank.schema import (
+    DIFFICULTIES,
+    LOCALES,
+    MAX_OPTIONS,
+    BankInvalid,
+    Problem,
+    question_from_content,
+)
+from quiz.charts import bar_chart
 from quiz.db import get_session
+from quiz.operations.analysis import FLAG_LABELS
 from quiz.web import page_number
 
 bp = Blueprint("bank", __name__, url_prefix="/organiser/bank", template_folder="templates")
@@ -44,6 +54,7 @@ def labels() -> dict[str, Any]:
         "DIFFICULTY_LABELS": DIFFICULTY_LABELS,
         "STATUS_LABELS": STATUS_LABELS,
         "LOCALES": LOCALES,
+        "FLAG_LABELS": FLAG_LABELS,
     }
 
 
@@ -88,6 +99,7 @@ def index() -> Any:
         pages=pages,
         missing=services.missing_locales,
         bundled_active=services.bundled_active(get_session()),
+        findings=health.findings_of(questions),
     )
 
 
@@ -167,7 +179,53 @@ def detail(key: str) -> Any:
         newer.id: services.changes(older, newer)
         for newer, older in zip(history, history[1:], strict=False)
     }
-    return render_template("bank/detail.html", question=question, history=history, changes=changes)
+    findings, _figures = health.bank_lint(get_session())
+    return render_template(
+        "bank/detail.html",
+        question=question,
+        history=history,
+        changes=changes,
+        findings=health.findings_by_question(findings).get(key, []),
+        past=health.analysis_flags(get_session()).get(key, []),
+    )
+
+
+@bp.get("/health")
+def bank_health() -> Any:
+    """The bank as a test-wise student sees it: shares, patterns, duplicates, flags."""
+    session = get_session()
+    findings, figures = health.bank_lint(session)
+    single = figures.single or 1
+    locale = str(get_locale() or "vi")
+    topic_names = {t.slug: t.display_name(locale) for t in services.topics(session)}
+    charts = [
+        bar_chart(
+            _("Questions by difficulty"),
+            [(str(DIFFICULTY_LABELS[d]), figures.difficulties[d]) for d in DIFFICULTIES],
+        ),
+        bar_chart(
+            _("Questions by topic"),
+            [(topic_names.get(slug, slug), n) for slug, n in figures.topics.most_common()],
+        ),
+        bar_chart(
+            _("Single choice: the key is the longest option, per language (per cent of questions)"),
+            [(loc, round(100 * figures.key_longest.get(loc, 0) / single)) for loc in LOCALES],
+        ),
+        bar_chart(
+            _("Multiple choice: correct options of all options"),
+            sorted(figures.patterns.items()),
+        ),
+        bar_chart(_("Single choice: the key's letter"), sorted(figures.letters.items())),
+    ]
+    return render_template(
+        "bank/health.html",
+        figures=figures,
+        charts=charts,
+        bank_findings=[f for f in findings if not f.question],
+        by_question=health.findings_by_question(findings),
+        past=health.analysis_flags(session),
+        max_longest=round(100 * MAX_KEY_LONGEST_SHARE),
+    )
 
 
 @bp.get("/<key>/preview")

@@ -106,6 +106,8 @@ def contest(db_session, make_user, make_university, make_round):
             "/organiser/certificates",
             "/organiser/bank/",
             "/organiser/bank/upload",
+            "/organiser/bank/health",
+            f"/organiser/bank/{KEYS[0]}",
             f"/organiser/bank/{KEYS[0]}/edit",
             "/organiser/users",
             "/organiser/audit",
