@@ -222,11 +222,10 @@ def bank_import(path: str, retire_missing: bool) -> None:
 )
 @with_appcontext
 def bank_export(directory: str, fmt: str) -> None:
-    """Write the questions out, one file per topic: in YAML the retired ones too (marked
-    ``status: retired``, so the files and the database round-trip); in Moodle's formats,
-    which cannot mark them, the active ones only."""
+    """Write every question out, one file per topic, the retired ones marked so (the files
+    and the database round-trip)."""
     with session_scope() as session:
-        topics = bank_services.export_bank(session, include_retired=fmt == "yaml")
+        topics = bank_services.export_bank(session, include_retired=True)
     written = bank_files.write_dir(directory, topics, fmt)
     count = sum(len(t.questions) for t in topics)
     click.echo(f"Exported {count} questions in {len(written)} files to {directory}.")

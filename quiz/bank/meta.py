@@ -1,4 +1,5 @@
-"""What Moodle formats cannot say (difficulty, source, option ids), kept in a comment.
+"""What Moodle formats cannot say (difficulty, source, option ids, review date, retired
+status), kept in a comment.
 
 Moodle ignores comments, so files stay valid for Moodle; our importer reads
 them back, so an export re-imports to the very same questions.
@@ -7,6 +8,7 @@ them back, so an export re-imports to the very same questions.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from quiz.bank.schema import QuestionData, spread_option_ids
@@ -15,18 +17,19 @@ PREFIX = "quiz-meta:"
 
 
 def dump(question: QuestionData) -> str:
-    return PREFIX + json.dumps(
-        {
-            "difficulty": question.difficulty,
-            "kind": question.kind,
-            "points": question.points,
-            "source": question.source,
-            "tags": question.tags,
-            "options": [o.id for o in question.options],
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    data: dict[str, Any] = {
+        "difficulty": question.difficulty,
+        "kind": question.kind,
+        "points": question.points,
+        "source": question.source,
+        "tags": question.tags,
+        "options": [o.id for o in question.options],
+    }
+    if question.review_by is not None:
+        data["review_by"] = question.review_by.isoformat()
+    if question.status != "active":
+        data["status"] = question.status
+    return PREFIX + json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def load(comment: str) -> dict[str, Any] | None:
@@ -52,6 +55,12 @@ def apply(question: QuestionData, data: dict[str, Any] | None) -> None:
             setattr(question, key, data[key])
     if isinstance(data.get("points"), int) and not isinstance(data.get("points"), bool):
         question.points = data["points"]
+    if data.get("status") in ("active", "retired"):
+        question.status = data["status"]
+    try:
+        question.review_by = date.fromisoformat(data["review_by"])
+    except (KeyError, TypeError, ValueError):
+        pass
     tags = data.get("tags")
     if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
         question.tags = list(tags)
