@@ -170,10 +170,11 @@ _NUMBER_WORDS["fr"] |= {
     "trente": "30", "quarante": "40", "cinquante": "50", "dizaine": "10", "vingtaine": "20",
     "trentaine": "30", "quarantaine": "40", "cinquantaine": "50", "centaine": "100",
 }  # fmt: skip
-#: "thứ hai" is "second" (and Monday's neighbour), not "two".
+#: "thứ hai" is "second" and "hai bên" "both sides", not "two".
 _NUMBER_WORD = {
     locale: re.compile(
-        r"(?<!thứ )\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE
+        r"(?<!thứ )\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b(?! bên)",
+        re.IGNORECASE,
     )
     for locale, words in _NUMBER_WORDS.items()
 }

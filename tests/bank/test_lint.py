@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+
+import time_machine
 
 from quiz.bank import files
 from quiz.bank.lint import lint
@@ -229,3 +231,10 @@ def test_the_command_prints_findings_and_fails_under_strict_on_errors(tmp_path, 
     broken = tmp_path / "broken.yaml"
     broken.write_text("topic: [", encoding="utf-8")
     assert runner.invoke(["bank", "lint", str(broken)]).exit_code == 1
+
+
+def test_the_bundled_bank_passes_strict_lint(runner):
+    with time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False):
+        result = runner.invoke(["bank", "lint", "--strict", str(ROOT / "question_bank")])
+    assert result.exit_code == 0, result.output
+    assert "0 error(s)" in result.output
