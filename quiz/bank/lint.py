@@ -134,9 +134,13 @@ def key_is_longest(question: QuestionData, locale: str) -> float | None:
     return first / max(second, 1)
 
 
+#: French singular articles are one article: "L'Union" and "Le Conseil" open alike.
+_SAME_ARTICLE = {"l": "le", "la": "le"}
+
+
 def _first_word(text: str) -> str:
     words = _WORD.findall(text.lower())
-    return words[0] if words else ""
+    return _SAME_ARTICLE.get(words[0], words[0]) if words else ""
 
 
 def _shared_opening(question: QuestionData, locale: str) -> str | None:
