@@ -7,6 +7,7 @@ them back, so an export re-imports to the very same questions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import date
 from typing import Any
@@ -57,10 +58,8 @@ def apply(question: QuestionData, data: dict[str, Any] | None) -> None:
         question.points = data["points"]
     if data.get("status") in ("active", "retired"):
         question.status = data["status"]
-    try:
+    with contextlib.suppress(KeyError, TypeError, ValueError):  # absent or not a date
         question.review_by = date.fromisoformat(data["review_by"])
-    except (KeyError, TypeError, ValueError):
-        pass
     tags = data.get("tags")
     if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
         question.tags = list(tags)
