@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from quiz.bank import services
 from quiz.bank.lint import Figures, Finding, lint, question_findings
-from quiz.bank.models import Question
+from quiz.bank.models import Question, Status
 from quiz.bank.schema import question_from_content
 from quiz.clock import now
 from quiz.operations.analysis import of_round
@@ -42,7 +42,7 @@ def findings_of(questions: list[Question]) -> dict[str, list[Finding]]:
     day = today()
     found: dict[str, list[Finding]] = {}
     for question in questions:
-        if question.status == "active" and question.current_version is not None:
+        if question.status == Status.ACTIVE.value and question.current_version is not None:
             data = question_from_content(
                 question.key, services.version_content(question.current_version)
             )

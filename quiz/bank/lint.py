@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
 
+from quiz.bank.numbers import numbers
 from quiz.bank.schema import DIFFICULTIES, LOCALES, QuestionData, TopicData
 
 ERROR, WARNING = "error", "warning"
@@ -47,23 +48,6 @@ _ABOVE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
-_MONTHS = {
-    "en": "january february march april may june july august september october november december",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-}
-_MONTH_NUMBER = {
-    name: str(number)
-    for names in _MONTHS.values()
-    for number, name in enumerate(names.split(), start=1)
-}
-#: A month named next to a number ("25 October", "May 2021", "1er juillet") counts as
-#: its number, as Vietnamese writes it ("tháng 10"); "may" alone is a word.
-_DATED_MONTH = re.compile(
-    r"(?<=\d )(?:er )?(" + "|".join(_MONTH_NUMBER) + r")\b"
-    r"|\b(" + "|".join(_MONTH_NUMBER) + r")(?= \d)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -157,42 +141,6 @@ def _shared_opening(question: QuestionData, locale: str) -> str | None:
     return None
 
 
-#: Numbers written as words, per language ("one", "un", "une", "một" and "năm" are left
-#: out: they are also "a" and "year").
-_NUMBER_WORDS = {
-    locale: {word: str(number) for number, word in enumerate(names.split()) if word != "_"}
-    for locale, names in (
-        ("en", "zero _ two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen twenty"),
-        ("fr", "zéro _ deux trois quatre cinq six sept huit neuf dix onze douze treize "
-         "quatorze quinze seize dix-sept dix-huit dix-neuf vingt"),
-        ("vi", "_ _ hai ba bốn _ sáu bảy tám chín mười"),
-    )
-}  # fmt: skip
-_NUMBER_WORDS["en"] |= {"thirty": "30", "forty": "40", "fifty": "50"}
-_NUMBER_WORDS["fr"] |= {
-    "trente": "30", "quarante": "40", "cinquante": "50", "dizaine": "10", "vingtaine": "20",
-    "trentaine": "30", "quarantaine": "40", "cinquantaine": "50", "centaine": "100",
-}  # fmt: skip
-#: "thứ hai" is "second" and "hai bên" "both sides", not "two".
-_NUMBER_WORD = {
-    locale: re.compile(
-        r"(?<!thứ )\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b(?! bên)",
-        re.IGNORECASE,
-    )
-    for locale, words in _NUMBER_WORDS.items()
-}
-
-
-def _numbers(text: str, locale: str) -> set[str]:
-    """The numbers a text states: digit runs (so 2,500, 2.500 and 2 500 agree), numbers
-    written as words, and months written next to a number."""
-    text = _DATED_MONTH.sub(lambda m: " " + _MONTH_NUMBER[(m[1] or m[2]).lower()] + " ", text)
-    words = _NUMBER_WORDS[locale]
-    text = _NUMBER_WORD[locale].sub(lambda m: " " + words[m[1].lower()] + " ", text)
-    return set(_DIGITS.findall(text))
-
-
 def _texts_of(question: QuestionData) -> list[tuple[Any, dict[str, str], str]]:
     """Each text with the severity of a number that differs in it: an error in what the
     students answer from, a warning in the explanation."""
@@ -254,7 +202,7 @@ def question_findings(question: QuestionData, *, today: date) -> list[Finding]:
                 )
             )
     for part, texts, severity in _texts_of(q):
-        stated = {loc: _numbers(texts[loc], loc) for loc in LOCALES if texts.get(loc)}
+        stated = {loc: numbers(texts[loc], loc) for loc in LOCALES if texts.get(loc)}
         if len(set(map(frozenset, stated.values()))) > 1:
             found.append(
                 _finding(
@@ -341,8 +289,14 @@ def near_duplicates(questions: list[QuestionData]) -> list[tuple[str, str, int]]
     return sorted(pairs, key=lambda pair: -pair[2])
 
 
-def figures_of(questions: list[QuestionData], retired: int = 0) -> Figures:
-    figures = Figures(active=len(questions), retired=retired)
+def figures_of(topics: list[TopicData]) -> Figures:
+    """The figures of the active questions of ``topics`` (retired ones are only counted)."""
+    questions = [q for t in topics for q in t.questions if q.status != "retired"]
+    figures = Figures(active=len(questions))
+    for topic in topics:
+        active = sum(1 for q in topic.questions if q.status != "retired")
+        figures.topics[topic.slug] = active
+        figures.retired += len(topic.questions) - active
     for q in questions:
         figures.kinds[q.kind] += 1
         figures.difficulties[q.difficulty] += 1
@@ -448,11 +402,8 @@ def lint(topics: list[TopicData], *, today: date, place: str = "") -> tuple[list
     """Findings for every active question and for the bank (reported at ``place``, the
     path that was read), and the bank's figures."""
     active = [q for t in topics for q in t.questions if q.status != "retired"]
-    retired = sum(1 for t in topics for q in t.questions if q.status == "retired")
     findings = [f for q in active for f in question_findings(q, today=today)]
-    figures = figures_of(active, retired)
-    for topic in topics:
-        figures.topics[topic.slug] = sum(1 for q in topic.questions if q.status != "retired")
+    figures = figures_of(topics)
     by_id = {q.id: q for q in active}
     for first, second, score in figures.duplicates:
         q = by_id[second]

@@ -45,6 +45,15 @@ class StudentEntry:
     duration_ms: int
 
 
+def _with_names(table: Any) -> Any:
+    """Standings rows of ``table`` with each student's display name and university code."""
+    return (
+        select(table, User.display_name, University.code)
+        .join(User, User.id == table.student_id)
+        .join(University, University.id == table.university_id)
+    )
+
+
 def _round_keys() -> list[Any]:
     return [
         RoundStanding.score_units.desc(),
@@ -171,10 +180,8 @@ def round_board(
         .subquery()
     )
     rows = session.execute(
-        select(RoundStanding, User.display_name, University.code)
+        _with_names(RoundStanding)
         .join(page, page.c.student_id == RoundStanding.student_id)
-        .join(User, User.id == RoundStanding.student_id)
-        .join(University, University.id == RoundStanding.university_id)
         .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
         .order_by(*_round_keys())
     ).all()
@@ -205,10 +212,9 @@ def round_board_rescored(
     (by attempt id) had those scores: the board's order and competition ranks, read in
     one query, nothing written (a regrade's dry run)."""
     rows = session.execute(
-        select(RoundStanding, User.display_name, University.code)
-        .join(User, User.id == RoundStanding.student_id)
-        .join(University, University.id == RoundStanding.university_id)
-        .where(RoundStanding.view == view, RoundStanding.round_id == round_id)
+        _with_names(RoundStanding).where(
+            RoundStanding.view == view, RoundStanding.round_id == round_id
+        )
     ).all()
 
     def tied(entry: RoundStanding) -> tuple:
@@ -247,10 +253,7 @@ def round_entry(
 ) -> StudentEntry | None:
     """A student's own row of a round's board (pinned on the page when it is elsewhere)."""
     row = session.execute(
-        select(RoundStanding, User.display_name, University.code)
-        .join(User, User.id == RoundStanding.student_id)
-        .join(University, University.id == RoundStanding.university_id)
-        .where(
+        _with_names(RoundStanding).where(
             RoundStanding.view == view,
             RoundStanding.round_id == round_id,
             RoundStanding.student_id == student_id,
@@ -308,10 +311,8 @@ def overall_board(
         .subquery()
     )
     rows = session.execute(
-        select(OverallStanding, User.display_name, University.code)
+        _with_names(OverallStanding)
         .join(page, page.c.student_id == OverallStanding.student_id)
-        .join(User, User.id == OverallStanding.student_id)
-        .join(University, University.id == OverallStanding.university_id)
         .where(OverallStanding.view == view)
         .order_by(*_overall_keys())
     ).all()
@@ -340,9 +341,7 @@ def _university_students(
     """One page of a university's students, best first, with their overall ranks."""
     where = [OverallStanding.view == view, OverallStanding.university_id == university_id]
     rows = session.execute(
-        select(OverallStanding, User.display_name, University.code)
-        .join(User, User.id == OverallStanding.student_id)
-        .join(University, University.id == OverallStanding.university_id)
+        _with_names(OverallStanding)
         .where(*where)
         .order_by(*_overall_keys())
         .limit(limit)
@@ -373,10 +372,9 @@ def overall_position(session: Session, student_id: int, *, view: str = LIVE) -> 
 def overall_entry(session: Session, student_id: int, *, view: str = LIVE) -> StudentEntry | None:
     """A student's own row of the overall board."""
     row = session.execute(
-        select(OverallStanding, User.display_name, University.code)
-        .join(User, User.id == OverallStanding.student_id)
-        .join(University, University.id == OverallStanding.university_id)
-        .where(OverallStanding.view == view, OverallStanding.student_id == student_id)
+        _with_names(OverallStanding).where(
+            OverallStanding.view == view, OverallStanding.student_id == student_id
+        )
     ).first()
     if row is None:
         return None
@@ -401,9 +399,7 @@ def search_students(
     pattern = f"%{text.strip().lower()}%"
     table = RoundStanding if round_id is not None else OverallStanding
     statement = (
-        select(table, User.display_name, University.code)
-        .join(User, User.id == table.student_id)
-        .join(University, University.id == table.university_id)
+        _with_names(table)
         .where(
             table.view == view,
             or_(
